@@ -1,0 +1,2 @@
+// @metalearn/bench — public surface (re-exports only).
+export * from './module.js';

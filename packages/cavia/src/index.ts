@@ -1,0 +1,2 @@
+// @metalearn/cavia — public surface (re-exports only).
+export * from './module.js';

@@ -1,0 +1,10 @@
+// @metalearn/core — public surface (re-exports only).
+export * from './errors.js';
+export * from './params.js';
+export * from './episode.js';
+export * from './backbone.js';
+export * from './head.js';
+export * from './inner-solver.js';
+export * from './learner.js';
+export * from './plugins.js';
+export * from './random.js';

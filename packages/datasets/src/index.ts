@@ -1,0 +1,2 @@
+// @metalearn/datasets — public surface (re-exports only).
+export * from './module.js';

@@ -1,0 +1,2 @@
+// @metalearn/imaml — public surface (re-exports only).
+export * from './module.js';

@@ -1,0 +1,2 @@
+// @metalearn/maml — public surface (re-exports only).
+export * from './module.js';

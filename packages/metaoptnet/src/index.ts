@@ -1,0 +1,2 @@
+// @metalearn/metaoptnet — public surface (re-exports only).
+export * from './module.js';

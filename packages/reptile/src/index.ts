@@ -1,0 +1,2 @@
+// @metalearn/reptile — public surface (re-exports only).
+export * from './module.js';

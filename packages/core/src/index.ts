@@ -8,3 +8,4 @@ export * from './inner-solver.js';
 export * from './learner.js';
 export * from './plugins.js';
 export * from './random.js';
+export * from './engine/index.js';

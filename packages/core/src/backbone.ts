@@ -11,11 +11,23 @@ import type { Params } from './params.js';
  * - `innerStep`: index of the inner-loop step (0 = before any update), for MAML++ per-step
  *   batch-norm parameters (Antoniou et al. 2018, sec. 4 "BNWB/BNRS").
  * - `context`: float32 `[C]` or `[B, C]` context parameters (CAVIA; Zintgraf et al. 2019).
+ * - `normStats`: batch-norm statistics to use instead of the batch's own, keyed by layer name
+ *   (non-transductive evaluation: the support set's statistics normalise the query set).
+ * - `onNormStats`: called with each batch-norm layer's batch statistics as they are computed
+ *   (how the support set's statistics are captured).
  */
 export interface ApplyContext {
   readonly training: boolean;
   readonly innerStep?: number;
   readonly context?: tf.Tensor;
+  readonly normStats?: ReadonlyMap<string, NormStats>;
+  readonly onNormStats?: (layer: string, stats: NormStats) => void;
+}
+
+/** Per-channel batch-norm statistics: `mean`, `variance`: float32 `[C]`. */
+export interface NormStats {
+  readonly mean: tf.Tensor1D;
+  readonly variance: tf.Tensor1D;
 }
 
 /**

@@ -9,3 +9,4 @@ export * from './learner.js';
 export * from './plugins.js';
 export * from './random.js';
 export * from './engine/index.js';
+export * from './optim/index.js';

@@ -9,4 +9,6 @@ export * from './learner.js';
 export * from './plugins.js';
 export * from './random.js';
 export * from './engine/index.js';
+export * from './losses.js';
+export * from './stop-gradient.js';
 export * from './optim/index.js';

@@ -12,3 +12,7 @@ export * from './engine/index.js';
 export * from './losses.js';
 export * from './stop-gradient.js';
 export * from './optim/index.js';
+export * from './nn/index.js';
+export * from './backbones/index.js';
+export * from './heads/index.js';
+export * from './model.js';

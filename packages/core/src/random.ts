@@ -63,7 +63,7 @@ export function createRng(seed: number): Rng {
 
 /** Derives a child seed from a seed and a path of labels/indices (stable hash, FNV-1a). */
 export function deriveSeed(seed: number, ...path: Array<string | number>): number {
-  let h = 0x811c9dc5 ^ (seed >>> 0);
+  let h = 0x811c9dc5;
   for (const part of [seed, ...path]) {
     for (const ch of String(part) + '\u0000') {
       h ^= ch.charCodeAt(0);

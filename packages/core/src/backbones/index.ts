@@ -1,0 +1,2 @@
+// Standard backbones.
+export * from './mlp.js';

@@ -1,0 +1,2 @@
+// Standard heads.
+export * from './linear.js';

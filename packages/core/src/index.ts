@@ -16,3 +16,4 @@ export * from './nn/index.js';
 export * from './backbones/index.js';
 export * from './heads/index.js';
 export * from './model.js';
+export * from './module.js';

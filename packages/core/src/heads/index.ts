@@ -1,2 +1,3 @@
 // Standard heads.
 export * from './linear.js';
+export * from './linear-plugin.js';

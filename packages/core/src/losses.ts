@@ -90,7 +90,8 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Sc
   checkClassification('softmaxCrossEntropy', logits, labels);
   const [b, n] = logits.shape as [number, number];
   return tf.tidy(() => {
-    const oneHot = tf.oneHot(labels as tf.Tensor1D, n, 1, 0, 'float32');
+    // int32 one-hot, then cast: the wasm OneHot kernel ignores a float32 dtype (writes int bits).
+    const oneHot = tf.cast(tf.oneHot(labels as tf.Tensor1D, n), 'float32');
     const picked = tf.sum(tf.mul(oneHot, logSoftmax(logits)));
     return tf.div(tf.neg(picked), b) as tf.Scalar;
   });

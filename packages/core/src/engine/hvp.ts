@@ -153,10 +153,29 @@ function scalarOf(f: ParamsObjective, p: Params): tf.Scalar {
   return y;
 }
 
+/**
+ * `tf.engine().gradients` allowing unconnected `xs` (their gradient is `undefined`). When `f`
+ * throws, tfjs leaves the tape's saved tensors alive (it frees them only when the outermost
+ * `gradients` returns); they are disposed here, at the outermost level, before rethrowing.
+ */
+function engineGradients(f: () => tf.Scalar, xs: readonly tf.Tensor[]): tf.Tensor[] {
+  const engine = tf.engine();
+  try {
+    const { value, grads } = engine.gradients(f, [...xs], undefined, true);
+    value.dispose();
+    return grads;
+  } catch (err) {
+    if (engine.state.gradientDepth === 0 && engine.state.activeTape != null) {
+      for (const node of engine.state.activeTape) for (const t of node.saved ?? []) t.dispose();
+      engine.state.activeTape = [];
+    }
+    throw err;
+  }
+}
+
 /** `∇f` at `xs` (zeros for entries `f` does not depend on); differentiable under an enclosing tape. */
 function gradient(f: ParamsObjective, names: readonly string[], xs: readonly tf.Tensor[]): tf.Tensor[] {
-  const { value, grads } = tf.engine().gradients(() => scalarOf(f, rebuild(names, xs)), [...xs], undefined, true);
-  value.dispose();
+  const grads = engineGradients(() => scalarOf(f, rebuild(names, xs)), xs);
   return xs.map((xi, i) => grads[i] ?? tf.zerosLike(xi));
 }
 
@@ -165,8 +184,7 @@ function exactHvp(f: ParamsObjective, names: readonly string[], xs: readonly tf.
     const g = gradient(f, names, xs);
     return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, vs[i]!)))) as tf.Scalar;
   };
-  const { value, grads } = tf.engine().gradients(inner, [...xs], undefined, true);
-  value.dispose();
+  const grads = engineGradients(inner, xs);
   return xs.map((xi, i) => grads[i] ?? tf.zerosLike(xi));
 }
 

@@ -43,3 +43,25 @@ export function disposeEpisode(e: Episode): void {
   e.query.x.dispose();
   e.query.y.dispose();
 }
+
+/**
+ * A deterministic source of episodes with a fixed shape: what the harness draws meta-batches and
+ * test episodes from. Episode `index` is a pure function of the source's seed and `index`, so the
+ * 600 test episodes of a fixed seed are the same for every learner compared.
+ */
+export interface EpisodeSource {
+  /** For messages and results, e.g. `'omniglot/test'`. */
+  readonly name: string;
+  readonly kind: TaskKind;
+  /** Shape of one input example, e.g. `[28, 28, 1]` or `[1]`. */
+  readonly inputShape: readonly number[];
+  readonly ways: number;
+  readonly shots: number;
+  readonly queryShots: number;
+  /** For finite sources (the 20 one-shot runs), the number of episodes; absent when unbounded. */
+  readonly size?: number;
+  /** Episode `index` (deterministic); the caller disposes it. */
+  episode(index: number): Episode;
+  /** Episodes `batchIndex * metaBatchSize + j`, `j < metaBatchSize`; the caller disposes them. */
+  metaBatch(batchIndex: number, metaBatchSize: number): Episode[];
+}

@@ -13,6 +13,7 @@ import type { Backbone } from './backbone.js';
 import type { Head } from './head.js';
 import type { InnerSolver } from './inner-solver.js';
 import type { Learner } from './learner.js';
+import type { EpisodeSource } from './episode.js';
 
 /** The kinds of interchangeable parts. */
 export type PluginKind = 'backbone' | 'head' | 'innerSolver' | 'learner' | 'dataset';
@@ -57,8 +58,21 @@ export type BackbonePlugin = Plugin<'backbone', BackboneArgs, Backbone>;
 export type HeadPlugin = Plugin<'head', PluginOptions | undefined, Head>;
 export type InnerSolverPlugin = Plugin<'innerSolver', PluginOptions | undefined, InnerSolver>;
 export type LearnerPlugin = Plugin<'learner', LearnerArgs, Learner>;
-/** A dataset factory; its `create` argument and result are defined by `@metalearn/datasets`. */
-export type DatasetPlugin = Plugin<'dataset', PluginOptions | undefined, unknown>;
+/**
+ * Arguments of a dataset factory: which split, the episode shape, the seed of the episodes and
+ * where the files are (`dataDir`; default `METALEARN_DATA_DIR`).
+ */
+export interface DatasetArgs {
+  readonly split: string;
+  readonly ways: number;
+  readonly shots: number;
+  readonly queryShots: number;
+  readonly seed: number;
+  readonly dataDir?: string;
+  readonly options?: PluginOptions;
+}
+/** A dataset factory: opens a split as a deterministic {@link EpisodeSource}. */
+export type DatasetPlugin = Plugin<'dataset', DatasetArgs, Promise<EpisodeSource>>;
 
 /** The plugin type of each kind. */
 export interface PluginTypes {

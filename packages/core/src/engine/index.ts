@@ -9,3 +9,4 @@ export * from './linalg/solve.js';
 export * from './linalg/spd-inverse.js';
 export * from './linalg/checks.js';
 export * from './hvp.js';
+export * from './gradients/checks.js';

@@ -23,6 +23,7 @@ import { asinhGradConfig } from './asinh.js';
 import { atanGradConfig } from './atan.js';
 import { atan2GradConfig } from './atan2.js';
 import { atanhGradConfig } from './atanh.js';
+import { avgPoolGradConfig } from './avg-pool.js';
 import { batchMatMulGradConfig } from './batch-mat-mul.js';
 import { clipByValueGradConfig } from './clip-by-value.js';
 import { concatGradConfig, packGradConfig, splitVGradConfig, tileGradConfig, unpackGradConfig } from './concat.js';
@@ -38,7 +39,9 @@ import { gatherNdGradConfig, gatherV2GradConfig, scatterNdGradConfig, unsortedSe
 import { leakyReluGradConfig } from './leaky-relu.js';
 import { logGradConfig } from './log.js';
 import { log1pGradConfig } from './log1p.js';
+import { lrnGradConfig } from './lrn.js';
 import { maxGradConfig, minGradConfig } from './max.js';
+import { maxPoolGradConfig } from './max-pool.js';
 import { maximumGradConfig, minimumGradConfig } from './maximum.js';
 import { modGradConfig } from './mod.js';
 import { multiplyGradConfig } from './multiply.js';
@@ -88,6 +91,7 @@ export const GRADIENT_CONFIGS: readonly tf.GradConfig[] = [
   gatherV2GradConfig, gatherNdGradConfig, scatterNdGradConfig, unsortedSegmentSumGradConfig,
   // linear algebra and networks
   batchMatMulGradConfig, softmaxGradConfig, fusedBatchNormGradConfig, conv2dGradConfig, conv2dBackpropInputGradConfig,
+  maxPoolGradConfig, avgPoolGradConfig, lrnGradConfig,
 ];
 
 /** Registers every gradient of {@link GRADIENT_CONFIGS} (idempotent). */

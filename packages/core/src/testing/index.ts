@@ -4,3 +4,4 @@ export * from './meta-gradient.js';
 export * from './finite-difference.js';
 export * from './backends.js';
 export * from './solver-conformance.js';
+export * from './learner-conformance.js';

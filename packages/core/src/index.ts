@@ -17,3 +17,4 @@ export * from './backbones/index.js';
 export * from './heads/index.js';
 export * from './model.js';
 export * from './module.js';
+export * from './learner/index.js';

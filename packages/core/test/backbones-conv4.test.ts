@@ -260,35 +260,56 @@ test('Conv-4 validates: x of the wrong shape gives shapeMismatch naming conv4.ap
   disposeParams(p);
 });
 
-test('Conv-4 gradients (smooth activation, batch norm, max pooling) agree with central finite differences, on every backend', async () => {
-  // Loss L = sum(features * R) for a fixed random R; directional derivative along a random unit direction u
-  // over all parameters: (L(p + h u) - L(p - h u)) / 2h with h = 1e-2, float32; tolerance 2e-3 relative + 1e-3 absolute.
+test('Conv-4 first and second derivatives (tanh, batch norm, strided and max-pooled) agree with central finite differences, on every backend', async (t) => {
+  // L(p) = sum(features(p) * R) for a fixed random R; u, w random unit directions over all parameters.
+  // First order: g.u against (L(p + h u) - L(p - h u)) / 2h. Second order (what MAML's meta-gradient needs):
+  // w.(H u) = w.grad(g.u) against (g(p + h u).w - g(p - h u).w) / 2h. h = 1e-2, float32;
+  // pass when |error| <= 1e-3 + 1e-2 * |value| (measured errors are printed).
   for (const backend of backends) {
-    await tf.setBackend(backend);
-    for (const variant of ['strided', 'maxpool'] as const) {
-      const backbone = createConv4({ inputShape: [8, 8, 2], filters: 3, variant, activation: 'tanh' });
-      const init = backbone.init(0);
-      const { tensors: p } = randomParams(init, 7);
-      const { t: x } = randomImages([4, 8, 8, 2], 8);
-      const names = paramNames(p);
-      const rng = createRng(11);
-      const R = tf.tensor2d(Array.from({ length: 4 * backbone.featureDim }, () => rng.normal()), [4, backbone.featureDim]);
-      const loss = (...ts: tf.Tensor[]) => tf.sum(tf.mul(backbone.apply(Object.fromEntries(names.map((n, i) => [n, ts[i]!])), x, { training: true }), R)) as tf.Scalar;
-      const start = tf.memory().numTensors;
-      const grads = tf.grads(loss)(names.map((n) => p[n]!));
-      const dirs = names.map((n) => tf.tensor(Array.from({ length: p[n]!.size }, () => rng.normal()), p[n]!.shape));
-      const norm = Math.sqrt(dirs.reduce((s, d) => s + tf.tidy(() => tf.sum(tf.square(d)).dataSync()[0]!), 0));
-      const analytic = grads.reduce((s, g, i) => s + tf.tidy(() => tf.sum(tf.mul(g, dirs[i]!)).dataSync()[0]!), 0) / norm;
-      const h = 1e-2;
-      const at = (sgn: number) => tf.tidy(() => loss(...names.map((n, i) => tf.add(p[n]!, tf.mul(dirs[i]!, (sgn * h) / norm)))).dataSync()[0]!);
-      const fd = (at(1) - at(-1)) / (2 * h);
-      assert.ok(Math.abs(fd - analytic) <= 1e-3 + 2e-3 * Math.abs(fd), `${backend} ${variant}: analytic ${analytic} vs finite difference ${fd}`);
-      assert.ok(grads.every((g) => tf.tidy(() => tf.any(tf.notEqual(g, 0)).dataSync()[0]) === 1), 'every parameter gets a gradient');
-      tf.dispose([...grads, ...dirs]);
-      assert.equal(tf.memory().numTensors, start);
-      tf.dispose([x, R]);
-      disposeParams(p);
-      disposeParams(init);
-    }
+    await t.test(backend, async (tb) => {
+      await tf.setBackend(backend);
+      for (const variant of ['strided', 'maxpool'] as const) {
+        const backbone = createConv4({ inputShape: [8, 8, 2], filters: 3, variant, activation: 'tanh' });
+        const init = backbone.init(0);
+        const { tensors: p } = randomParams(init, 7);
+        const { t: x } = randomImages([4, 8, 8, 2], 8);
+        const names = paramNames(p);
+        const rng = createRng(11);
+        const R = tf.tensor2d(Array.from({ length: 4 * backbone.featureDim }, () => rng.normal()), [4, backbone.featureDim]);
+        const loss = (...ts: tf.Tensor[]) => tf.sum(tf.mul(backbone.apply(Object.fromEntries(names.map((n, i) => [n, ts[i]!])), x, { training: true }), R)) as tf.Scalar;
+        const unit = () => {
+          const d = names.map((n) => tf.tensor(Array.from({ length: p[n]!.size }, () => rng.normal()), p[n]!.shape));
+          const norm = Math.sqrt(d.reduce((acc, v) => acc + tf.tidy(() => tf.sum(tf.square(v)).dataSync()[0]!), 0));
+          const out = d.map((v) => tf.div(v, norm));
+          tf.dispose(d);
+          return out;
+        };
+        const dot = (a: tf.Tensor[], b: tf.Tensor[]) => tf.tidy(() => a.reduce((acc, v, i) => acc + tf.sum(tf.mul(v, b[i]!)).dataSync()[0]!, 0));
+        const moved = (dir: tf.Tensor[], step: number) => names.map((n, i) => tf.add(p[n]!, tf.mul(dir[i]!, step)));
+        const start = tf.memory().numTensors;
+        const u = unit();
+        const w = unit();
+        const h = 1e-2;
+        const grads = tf.grads(loss)(names.map((n) => p[n]!));
+        const g1 = dot(grads, u);
+        const fd1 = tf.tidy(() => (loss(...moved(u, h)).dataSync()[0]! - loss(...moved(u, -h)).dataSync()[0]!) / (2 * h));
+        tb.diagnostic(`${variant}: g.u ${g1.toExponential(5)} vs FD ${fd1.toExponential(5)} (error ${Math.abs(g1 - fd1).toExponential(2)})`);
+        assert.ok(Math.abs(fd1 - g1) <= 1e-3 + 1e-2 * Math.abs(fd1), `${backend} ${variant}: first order ${g1} vs ${fd1}`);
+        const hvpW = tf.tidy(() => {
+          const hu = tf.grads((...ts: tf.Tensor[]) => tf.addN(tf.grads(loss)(ts).map((g, i) => tf.sum(tf.mul(g, u[i]!)))) as tf.Scalar)(names.map((n) => p[n]!));
+          return dot(hu, w);
+        });
+        const fd2 = tf.tidy(() => (dot(tf.grads(loss)(moved(u, h)), w) - dot(tf.grads(loss)(moved(u, -h)), w)) / (2 * h));
+        tb.diagnostic(`${variant}: w.Hu ${hvpW.toExponential(5)} vs FD ${fd2.toExponential(5)} (error ${Math.abs(hvpW - fd2).toExponential(2)})`);
+        assert.ok(Math.abs(fd2 - hvpW) <= 1e-3 + 1e-2 * Math.abs(fd2), `${backend} ${variant}: second order ${hvpW} vs ${fd2}`);
+        assert.ok(Math.abs(hvpW) > 1e-3, 'the second-order term is not trivially zero');
+        assert.ok(grads.every((g) => tf.tidy(() => tf.any(tf.notEqual(g, 0)).dataSync()[0]) === 1), 'every parameter gets a gradient');
+        tf.dispose([...grads, ...u, ...w]);
+        assert.equal(tf.memory().numTensors, start);
+        tf.dispose([x, R]);
+        disposeParams(p);
+        disposeParams(init);
+      }
+    });
   }
 });

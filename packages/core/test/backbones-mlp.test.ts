@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, countParams, deriveSeed, createLinearHead, createMlp, disposeParams, initModel, applyModel, MetaLearnError, paramNames } from '@metalearn/core';
+import { availableBackends, countParams, createRng, deriveSeed, createLinearHead, createMlp, disposeParams, initModel, applyModel, MetaLearnError, paramNames } from '@metalearn/core';
 
 const backends = await availableBackends();
 
@@ -116,4 +116,45 @@ test('applyModel composes backbone and head: equals head.apply(backbone.apply(x)
   for (const t of [x, y, manual]) t.dispose();
   disposeParams(theta);
   disposeParams(direct);
+});
+
+test('MLP first and second derivatives agree with central finite differences for every smooth activation, on every backend', async (t) => {
+  // L(p) = sum(features(p) * R); u, w random unit directions. First order g.u vs (L(p+hu) - L(p-hu))/2h;
+  // second order w.(H u) vs (g(p+hu).w - g(p-hu).w)/2h; h = 1e-2, float32; pass when error <= 1e-3 + 1e-2 |value|.
+  for (const backend of backends) {
+    await t.test(backend, async (tb) => {
+      await tf.setBackend(backend);
+      for (const activation of ['tanh', 'elu', 'softplus', 'sigmoid'] as const) {
+        const backbone = createMlp({ inputDim: 3, hiddenSizes: [5, 4], activation, weightStd: 0.7 });
+        const p = backbone.init(2);
+        const names = paramNames(p);
+        const rng = createRng(5);
+        const x = tf.tensor2d(Array.from({ length: 18 }, () => rng.uniform(-2, 2)), [6, 3]);
+        const R = tf.tensor2d(Array.from({ length: 24 }, () => rng.normal()), [6, 4]);
+        const loss = (...ts: tf.Tensor[]) => tf.sum(tf.mul(backbone.apply(Object.fromEntries(names.map((n, i) => [n, ts[i]!])), x, { training: true }), R)) as tf.Scalar;
+        const unit = () => {
+          const v = names.map((n) => Array.from({ length: p[n]!.size }, () => rng.normal()));
+          const norm = Math.sqrt(v.flat().reduce((a, b) => a + b * b, 0));
+          return names.map((n, i) => tf.tensor(v[i]!.map((e) => e / norm), p[n]!.shape));
+        };
+        const dot = (a: tf.Tensor[], b: tf.Tensor[]) => tf.tidy(() => a.reduce((acc, v, i) => acc + tf.sum(tf.mul(v, b[i]!)).dataSync()[0]!, 0));
+        const moved = (dir: tf.Tensor[], step: number) => names.map((n, i) => tf.add(p[n]!, tf.mul(dir[i]!, step)));
+        const start = tf.memory().numTensors;
+        const [u, w] = [unit(), unit()];
+        const h = 1e-2;
+        const g1 = tf.tidy(() => dot(tf.grads(loss)(names.map((n) => p[n]!)), u));
+        const fd1 = tf.tidy(() => (loss(...moved(u, h)).dataSync()[0]! - loss(...moved(u, -h)).dataSync()[0]!) / (2 * h));
+        const hu = tf.tidy(() => dot(tf.grads((...ts: tf.Tensor[]) => tf.addN(tf.grads(loss)(ts).map((g, i) => tf.sum(tf.mul(g, u[i]!)))) as tf.Scalar)(names.map((n) => p[n]!)), w));
+        const fd2 = tf.tidy(() => (dot(tf.grads(loss)(moved(u, h)), w) - dot(tf.grads(loss)(moved(u, -h)), w)) / (2 * h));
+        tb.diagnostic(`${activation}: g.u ${g1.toExponential(4)} vs ${fd1.toExponential(4)}; w.Hu ${hu.toExponential(4)} vs ${fd2.toExponential(4)}`);
+        assert.ok(Math.abs(g1 - fd1) <= 1e-3 + 1e-2 * Math.abs(fd1), `${backend} ${activation} first order ${g1} vs ${fd1}`);
+        assert.ok(Math.abs(hu - fd2) <= 1e-3 + 1e-2 * Math.abs(fd2), `${backend} ${activation} second order ${hu} vs ${fd2}`);
+        assert.ok(Math.abs(fd2) > 1e-2, `${activation}: the second-order term is not trivially zero (${fd2})`);
+        tf.dispose([...u, ...w]);
+        assert.equal(tf.memory().numTensors, start);
+        tf.dispose([x, R]);
+        disposeParams(p);
+      }
+    });
+  }
 });

@@ -248,11 +248,12 @@ test('normSteps > 1 (MAML++ per-step batch-norm weights): ctx.innerStep selects 
   disposeParams(p);
 });
 
-test('Conv-4 validates: x of the wrong shape gives shapeMismatch naming conv4.apply and x; bad options and too-small inputs give invalidArgument', () => {
+test('Conv-4 validates: x of the wrong shape gives shapeMismatch naming conv4.apply and x; bad options and too-small inputs give invalidArgument; context parameters are unsupported', () => {
   const backbone = createConv4({ inputShape: [28, 28, 1], filters: 2 });
   const p = backbone.init(0);
   const x = tf.zeros([2, 28, 28]);
   assert.throws(() => backbone.apply(p, x, { training: true }), (e) => MetaLearnError.is(e, 'shapeMismatch') && /conv4\.apply: x must be float32 \[B, 28, 28, 1\]/.test(e.message));
+  assert.throws(() => backbone.apply(p, tf.zeros([1, 28, 28, 1]), { training: true, context: tf.zeros([2]) }), (e) => MetaLearnError.is(e, 'unsupported') && /context/.test(e.message));
   assert.throws(() => createConv4({ inputShape: [28, 28] }), (e) => MetaLearnError.is(e, 'invalidArgument'));
   assert.throws(() => createConv4({ inputShape: [28, 28, 1], variant: 'avgpool' as never }), (e) => MetaLearnError.is(e, 'invalidArgument'));
   assert.throws(() => createConv4({ inputShape: [12, 12, 1], variant: 'maxpool' }), (e) => MetaLearnError.is(e, 'invalidArgument') && /too small/.test(e.message));

@@ -70,7 +70,7 @@ test('MLP forward equals the hand computation act(act(x W1 + b1) W2 + b2), on ev
   }
 });
 
-test('MLP with contextDim concatenates the context ([C] repeated, or [B, C]) to the input; context without contextDim throws', () => {
+test('MLP with contextDim concatenates the context ([C] repeated, or [B, C]) to the input; context without contextDim is unsupported', () => {
   const backbone = createMlp({ inputDim: 1, hiddenSizes: [2], activation: 'linear', contextDim: 2 });
   const params = { 'dense1/kernel': tf.tensor2d([[1, 0], [10, 0], [0, 100]]), 'dense1/bias': tf.tensor1d([0, 0]) };
   const x = tf.tensor2d([[1], [2]]);
@@ -80,7 +80,7 @@ test('MLP with contextDim concatenates the context ([C] repeated, or [B, C]) to 
   assert.deepEqual(backbone.apply(params, x, { training: true, context: c2 }).arraySync(), [[11, 0], [2, 100]]);
   assert.throws(() => backbone.apply(params, x, { training: true }), (e) => MetaLearnError.is(e, 'invalidArgument'));
   const plain = createMlp({ inputDim: 1, hiddenSizes: [2] });
-  assert.throws(() => plain.apply(plain.init(0), x, { training: true, context: c1 }), (e) => MetaLearnError.is(e, 'invalidArgument'));
+  assert.throws(() => plain.apply(plain.init(0), x, { training: true, context: c1 }), (e) => MetaLearnError.is(e, 'unsupported'));
 });
 
 test('MLP rejects a wrong input shape with shapeMismatch naming mlp.apply and x, and bad options with invalidArgument', () => {

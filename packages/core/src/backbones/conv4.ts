@@ -77,6 +77,8 @@ export interface Conv4Options {
  *   `norm{l}/step{s}/scale` and `norm{l}/step{s}/offset` for `s = 0..S-1`, selected by
  *   `ctx.innerStep` (default 0; steps `>= S` use the last set, e.g. for more evaluation steps).
  *
+ * Context parameters (`ctx.context`, CAVIA) are not taken: giving them throws MetaLearnError `unsupported`.
+ *
  * Every op has a differentiable gradient (max pooling is built from `reshape` + `max`), so
  * second-order meta-gradients flow through the whole backbone given the engine's convolution
  * gradient fixes.
@@ -157,6 +159,9 @@ export function createConv4(options: Conv4Options): Backbone {
     },
     apply(params: Params, x: tf.Tensor, ctx: ApplyContext): tf.Tensor2D {
       checkInput(x, inputShape, 'conv4.apply');
+      if (ctx.context !== undefined) {
+        throw new MetaLearnError('unsupported', 'conv4.apply: ctx.context was given but Conv-4 takes no context parameters (use an MLP with contextDim for CAVIA)');
+      }
       const step = selectStep(ctx.innerStep, normSteps);
       if (batchNorm && ctx.normStats !== undefined) checkNormStats(ctx.normStats, blocks, filters);
       const capture = batchNorm && ctx.normStats === undefined && ctx.onNormStats !== undefined;

@@ -22,7 +22,8 @@ export interface MlpOptions {
   readonly activation?: ActivationName;
   /**
    * `C`: size of the context vector concatenated to the input (CAVIA; Zintgraf et al. 2019,
-   * sec. 4); default 0 (no context). When > 0, `ctx.context` (float32 `[C]` or `[B, C]`) is required.
+   * sec. 4); default 0 (no context: a `ctx.context` is then refused with MetaLearnError
+   * `unsupported`). When > 0, `ctx.context` (float32 `[C]` or `[B, C]`) is required.
    */
   readonly contextDim?: number;
   /** Standard deviation of the truncated-normal kernels; default 0.01 (MAML's `construct_fc_weights`). */
@@ -82,7 +83,7 @@ export function createMlp(options: MlpOptions): Backbone {
         if (contextDim > 0) {
           h = tf.concat([h, contextRows(ctx.context, contextDim, h.shape[0])], 1);
         } else if (ctx.context !== undefined) {
-          throw new MetaLearnError('invalidArgument', `mlp.apply: ctx.context was given but the MLP was built with contextDim = 0`);
+          throw new MetaLearnError('unsupported', `mlp.apply: ctx.context was given but this MLP takes no context (built with contextDim = 0; build it with contextDim = C)`);
         }
         for (let l = 1; l < sizes.length; l++) {
           h = activate(dense(h, getParam(params, `dense${l}/kernel`, 'mlp.apply'), getParam(params, `dense${l}/bias`, 'mlp.apply')), activation);

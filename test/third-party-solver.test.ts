@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  coreModule, createConv4, createPluginContainer, disposeParams, initEngine, initModel, listPlugins, MetaLearnError, pluginModule,
-  resolvePlugin, subParams, type InnerSolver, type InnerSolverPlugin,
+  coreModule, createConv4, createLearner, createMlp, createLinearHead, createPluginContainer, disposeParams, initEngine, learnerModule, listPlugins,
+  MetaLearnError, pluginModule, resolvePlugin, subParams, type InnerSolver, type InnerSolverPlugin,
 } from '@metalearn/core';
-import { describeSolverConformance, syntheticEpisode } from '@metalearn/core/testing';
+import { describeLearnerConformance, describeSolverConformance, syntheticEpisode, syntheticEpisodes } from '@metalearn/core/testing';
 import { mamlModule } from '@metalearn/maml';
 import { reptileModule } from '@metalearn/reptile';
 import { r2d2Module } from '@metalearn/r2d2';
@@ -71,7 +71,7 @@ const ncmPlugin: InnerSolverPlugin = {
 const acmeModule = pluginModule([ncmPlugin]);
 
 await initEngine({ log: () => {} });
-const container = createPluginContainer(coreModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule, acmeModule);
+const container = createPluginContainer(coreModule, learnerModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule, acmeModule);
 const resolved = resolvePlugin(container, 'innerSolver', 'nearest-class-mean');
 
 test('the third-party solver loads beside every first-party module, is listed with its kind and resolves by name', () => {
@@ -127,4 +127,28 @@ describeSolverConformance('nearest-class-mean on Conv-4 with batch norm', {
   unusedParams: /^theta\/head\//,
 });
 
-void initModel;
+// The learner conformance: core's backprop learner composed with the third-party solver.
+const episodes = syntheticEpisodes({ kind: 'classification', ways: 3, shots: 2, queryShots: 3, inputShape: [4] });
+const smallMlp = () => createMlp({ inputDim: 4, hiddenSizes: [6], activation: 'tanh', weightStd: 0.5 });
+
+// Plain SGD with outerLr 1, so the applied meta-gradient is read off the update and checked against finite differences.
+describeLearnerConformance('createLearner(nearest-class-mean), SGD', {
+  createLearner: (seed) => createLearner({ backbone: smallMlp(), head: createLinearHead(), solver: resolved.create(undefined), task: { kind: 'classification', ways: 3 }, seed, outerLr: 1, optimizer: 'sgd' }),
+  episodes,
+  unusedParams: /^head\//,
+  finiteDifference: { outerLr: 1 },
+});
+
+// The path the CLI takes: learner 'backprop' and solver 'nearest-class-mean' both resolved by name (Adam, defaults).
+describeLearnerConformance("learner 'backprop' x solver 'nearest-class-mean', resolved by name", {
+  createLearner: (seed) => resolvePlugin(container, 'learner', 'backprop').create({
+    backbone: resolvePlugin(container, 'backbone', 'mlp').create({ inputShape: [4], options: { hiddenSizes: [6], activation: 'tanh', weightStd: 0.5 } }),
+    head: resolvePlugin(container, 'head', 'linear').create(undefined),
+    solver: resolved.create(undefined),
+    task: { kind: 'classification', ways: 3 },
+    seed,
+    options: { outerLr: 0.01 },
+  }),
+  episodes,
+  unusedParams: /^head\//,
+});

@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  coreModule, createPluginContainer, disposeEpisode, disposeParams, initEngine, initModel, listPlugins, MetaLearnError, paramNames, resolvePlugin, subParams,
+  coreModule, createPluginContainer, learnerModule, disposeEpisode, disposeParams, initEngine, initModel, listPlugins, MetaLearnError, paramNames, resolvePlugin, subParams,
   type Backbone, type TaskSpec,
 } from '@metalearn/core';
-import { joinMetaParams, metaValueAndGrads, solverMetaLoss, syntheticEpisode } from '@metalearn/core/testing';
+import { joinMetaParams, metaValueAndGrads, solverMetaLoss, syntheticEpisode, syntheticEpisodes } from '@metalearn/core/testing';
 import { mamlModule } from '@metalearn/maml';
 import { reptileModule } from '@metalearn/reptile';
 import { r2d2Module } from '@metalearn/r2d2';
@@ -18,7 +18,7 @@ import { datasetsModule } from '@metalearn/datasets';
 
 // Runs on the default backend (wasm here): the per-backend engine properties are proven by the conformance suites.
 const { backend } = await initEngine({ log: () => {} });
-const container = createPluginContainer(coreModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule);
+const container = createPluginContainer(coreModule, learnerModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule);
 
 /** The standard backbones, small: an MLP on 4-vectors and a Conv-4 on 8x8x1 images (tanh: smooth). */
 const backbones: Array<{ label: string; make: () => Backbone }> = [
@@ -84,4 +84,40 @@ test(`every registered inner solver x every standard backbone x the linear head 
   }
   assert.ok(composed >= backbones.length, `at least the gradient solver composes with every backbone (composed ${composed})`);
   t.diagnostic(`${composed} of ${solverNames.length * backbones.length} compositions ran; solvers: ${solverNames.join(', ')}`);
+});
+
+test(`every registered learner x every registered inner solver, all resolved by name, meta-trains, evaluates and disposes cleanly (${backend})`, async (t) => {
+  const task: TaskSpec = { kind: 'classification', ways: 3 };
+  const learnerNames = listPlugins(container, 'learner').map((p) => p.name);
+  assert.ok(learnerNames.includes('backprop'), learnerNames.join());
+  const episodes = syntheticEpisodes({ kind: 'classification', ways: 3, shots: 2, queryShots: 2, inputShape: [4] });
+  for (const learnerName of learnerNames) {
+    for (const solverName of listPlugins(container, 'innerSolver').map((p) => p.name)) {
+      await t.test(`${learnerName} x ${solverName}`, (tt) => {
+        const start = tf.memory().numTensors;
+        const learner = resolvePlugin(container, 'learner', learnerName).create({
+          backbone: backbones[0]!.make(),
+          head: resolvePlugin(container, 'head', 'linear').create(undefined),
+          solver: resolvePlugin(container, 'innerSolver', solverName).create(undefined),
+          task,
+          seed: 0,
+          options: { outerLr: 0.01 },
+        });
+        const eps = episodes(1, 5);
+        try {
+          const m1 = learner.metaTrainStep(eps.slice(0, 2));
+          const m2 = learner.metaTrainStep(eps.slice(2, 4));
+          assert.equal(m2.step, 2);
+          assert.ok(Number.isFinite(m1.loss) && Number.isFinite(m2.loss), `finite losses ${m1.loss}, ${m2.loss}`);
+          const score = learner.evaluate(eps[4]!);
+          assert.ok(Number.isFinite(score.loss) && score.accuracy! >= 0 && score.accuracy! <= 1);
+          tt.diagnostic(`loss ${m1.loss.toFixed(4)} -> ${m2.loss.toFixed(4)}, evaluate ${score.loss.toFixed(4)} (accuracy ${score.accuracy})`);
+        } finally {
+          learner.dispose();
+          eps.forEach(disposeEpisode);
+        }
+        assert.equal(tf.memory().numTensors, start, 'nothing left after dispose()');
+      });
+    }
+  }
 });

@@ -23,7 +23,11 @@ import { syntheticEpisode } from './synthetic-episode.js';
 
 /** Finite-difference settings: step `h` along unit directions, pass when `|fd - g.u| <= atol + rtol max(|fd|, |g.u|)`. */
 export interface FiniteDifferenceOptions {
-  /** Default 1e-2 (float32: rounding error ~ 1e-7 |L| / h, truncation ~ h^2 |L'''| / 6). */
+  /**
+   * Default 1e-2 (float32: rounding error ~ 1e-7 |L| / h, truncation ~ h^2 |L'''| / 6). With a
+   * piecewise-smooth backbone (ReLU, max pooling) a step can cross a kink: use a smooth activation,
+   * and 1e-3 for max-pooled backbones.
+   */
   readonly step?: number;
   /** Default 1e-2. */
   readonly rtol?: number;

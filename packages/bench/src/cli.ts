@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * The `metalearn` command: `doctor`, `train`, `eval`. Argument parsing by commander.
+ * Bad input is reported as one line naming the option, with exit code 2; a failed check or
+ * run exits 1.
+ */
+import { Command, Option } from 'commander';
+import { MetaLearnError } from '@metalearn/core';
+import { runDoctor } from './commands/doctor.js';
+import { runTrain } from './commands/train.js';
+import { runEval, type NormMode } from './commands/eval.js';
+import { readConfigFile, resolveRunConfig } from './run-config.js';
+
+const program = new Command();
+program.name('metalearn').description('Interchangeable optimization-based meta-learners on TensorFlow.js').showHelpAfterError();
+
+const backendOption = () => new Option('--backend <name>', 'force a backend (else METALEARN_BACKEND, else tensorflow > wasm > cpu)').choices(['tensorflow', 'wasm', 'cpu']);
+
+program
+  .command('doctor')
+  .description('check the engine: backend, versions, threads, exact second derivatives, added kernels, linear algebra, registered plug-ins')
+  .option('--json', 'print one JSON object: {"backend", "checks": [{"name", "value", "expected", "error", "pass"}], ...}')
+  .option('--only <substring>', 'run only the checks whose name contains this')
+  .addOption(backendOption())
+  .action(async (opts: { json?: boolean; only?: string; backend?: 'tensorflow' | 'wasm' | 'cpu' }) => {
+    process.exitCode = await runDoctor({ json: opts.json === true, ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.only ? { only: opts.only } : {}) });
+  });
+
+const int = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new MetaLearnError('invalidArgument', `metalearn: ${name} must be an integer, got '${v}'`);
+  return n;
+};
+const num = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new MetaLearnError('invalidArgument', `metalearn: ${name} must be a number, got '${v}'`);
+  return n;
+};
+const json = (name: string) => (v: string): unknown => {
+  try {
+    return JSON.parse(v);
+  } catch {
+    throw new MetaLearnError('invalidArgument', `metalearn: ${name} must be JSON, got '${v}'`);
+  }
+};
+const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (else METALEARN_DATA_DIR)');
+
+/** Flags of `train` that map one-to-one onto run-config fields. */
+const TRAIN_FIELDS: ReadonlyArray<[flag: string, key: string, parse: ((v: string) => unknown) | null, help: string]> = [
+  ['--learner <name>', 'learner', null, 'learner preset: maml, fomaml, metasgd, anil, mamlpp, r2d2, ... (default maml)'],
+  ['--solver <name>', 'solver', null, 'any registered inner solver by name (overrides the preset\'s)'],
+  ['--solver-options <json>', 'solverOptions', json('--solver-options'), 'solver options as JSON, e.g. \'{"order":"first"}\''],
+  ['--outer-rule <name>', 'outerRule', null, 'learner (outer rule) plug-in by name (default from the preset: backprop)'],
+  ['--learner-options <json>', 'learnerOptions', json('--learner-options'), 'outer-loop options as JSON, e.g. \'{"gradClip":10}\''],
+  ['--backbone <name>', 'backbone', null, 'backbone plug-in: mlp, conv4 (default by dataset)'],
+  ['--backbone-options <json>', 'backboneOptions', json('--backbone-options'), 'backbone options as JSON, e.g. \'{"filters":32}\''],
+  ['--head <name>', 'head', null, 'head plug-in (default linear)'],
+  ['--dataset <name>', 'dataset', null, 'dataset plug-in: sinusoid (default, needs no data), omniglot, mini-imagenet'],
+  ['--dataset-options <json>', 'datasetOptions', json('--dataset-options'), 'dataset options as JSON'],
+  ['--ways <n>', 'ways', int('--ways'), 'N classes per episode'],
+  ['--shots <k>', 'shots', int('--shots'), 'K support examples per class (sinusoid: points)'],
+  ['--query-shots <q>', 'queryShots', int('--query-shots'), 'query examples per class'],
+  ['--inner-steps <k>', 'innerSteps', int('--inner-steps'), 'inner-loop steps during meta-training'],
+  ['--eval-inner-steps <k>', 'evalInnerSteps', int('--eval-inner-steps'), 'inner-loop steps at evaluation'],
+  ['--inner-lr <alpha>', 'innerLr', num('--inner-lr'), 'inner learning rate'],
+  ['--meta-steps <n>', 'metaSteps', int('--meta-steps'), 'meta-training steps'],
+  ['--meta-batch <b>', 'metaBatch', int('--meta-batch'), 'tasks per meta-step'],
+  ['--outer-lr <beta>', 'outerLr', num('--outer-lr'), 'outer (meta) learning rate'],
+  ['--seed <s>', 'seed', int('--seed'), 'seed of initialisation and meta-batches (default 0)'],
+  ['--checkpoint-every <n>', 'checkpointEvery', int('--checkpoint-every'), 'write a checkpoint every n meta-steps (default 500)'],
+  ['--log-every <n>', 'logEvery', int('--log-every'), 'append metrics.jsonl every n meta-steps (default 50)'],
+  ['--episodes <n>', 'evalEpisodes', int('--episodes'), 'test episodes for --eval (default 600)'],
+];
+
+const train = program
+  .command('train')
+  .description('meta-train a learner (config file and/or flags; flags win), with checkpoints and --resume')
+  .option('--config <file>', 'JSON run configuration (the fields of the flags below, camelCase)');
+for (const [flag, , parse, help] of TRAIN_FIELDS) {
+  const opt = new Option(flag, help);
+  if (parse) opt.argParser(parse);
+  train.addOption(opt);
+}
+train
+  .option('--out <dir>', 'run folder (default runs/<dataset>-<learner>-<ways>w<shots>s-seed<seed>)')
+  .option('--resume', 'continue the run in --out from its checkpoint')
+  .option('--split <name>', 'training split (default: omniglot Vinyals train)')
+  .option('--eval', 'evaluate on the test split when training ends')
+  .option('--eval-seed <s>', 'seed of the test episodes for --eval (default 1)', int('--eval-seed'), 1)
+  .option('--results <file>', 'append the --eval record to this JSON Lines file')
+  .addOption(dataDirOption())
+  .addOption(backendOption())
+  .action(async (opts: Record<string, unknown>) => {
+    const merged: Record<string, unknown> = typeof opts['config'] === 'string' ? readConfigFile(opts['config']) : {};
+    for (const [, key] of TRAIN_FIELDS) {
+      const flagKey = key === 'evalEpisodes' ? 'episodes' : key;
+      if (opts[flagKey] !== undefined) merged[key] = opts[flagKey];
+    }
+    const cfg = resolveRunConfig(merged);
+    const out = (opts['out'] as string | undefined) ?? `runs/${cfg.dataset}-${cfg.solver ?? cfg.learner}-${cfg.ways}w${cfg.shots}s-seed${cfg.seed}`;
+    const r = await runTrain({
+      config: merged,
+      out,
+      resume: opts['resume'] === true,
+      ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),
+      ...(opts['backend'] ? { backend: opts['backend'] as 'wasm' } : {}),
+      ...(opts['split'] ? { split: opts['split'] as string } : {}),
+    });
+    console.log(`trained ${r.steps} meta-steps in ${r.wallSeconds.toFixed(1)} s; last query loss ${r.lastLoss.toFixed(4)}${r.lastAccuracy !== undefined ? `, accuracy ${(100 * r.lastAccuracy).toFixed(1)}%` : ''}; checkpoint in ${out}`);
+    if (opts['eval'] === true) {
+      await runEval({
+        run: out,
+        episodes: cfg.evalEpisodes,
+        evalSeed: opts['evalSeed'] as number,
+        norm: 'transductive',
+        oneShotRuns: false,
+        command: commandLine(),
+        ...(opts['results'] ? { results: opts['results'] as string } : {}),
+        ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),
+      });
+    }
+  });
+
+program
+  .command('eval')
+  .description('evaluate a trained run on fixed seeded test episodes (mean and 95% interval), or on the 20 one-shot runs')
+  .requiredOption('--run <dir>', 'run folder written by train')
+  .option('--episodes <n>', 'test episodes (default 600)', int('--episodes'), 600)
+  .option('--eval-seed <s>', 'seed of the test episodes (default 1)', int('--eval-seed'), 1)
+  .option('--inner-steps <k>', 'inner steps at test time (default: the run\'s evalInnerSteps)', int('--inner-steps'))
+  .option('--split <name>', 'test split (default: omniglot Vinyals test)')
+  .addOption(new Option('--norm <mode>', 'batch norm over the query set: transductive (one batch) or per-example').choices(['transductive', 'per-example']).default('transductive'))
+  .option('--one-shot-runs', 'evaluate on the 20 Omniglot one-shot runs (error rate)')
+  .option('--results <file>', 'append the record to this JSON Lines file (e.g. bench/results/omniglot.jsonl)')
+  .addOption(dataDirOption())
+  .addOption(backendOption())
+  .action(async (opts: Record<string, unknown>) => {
+    await runEval({
+      run: opts['run'] as string,
+      episodes: opts['episodes'] as number,
+      evalSeed: opts['evalSeed'] as number,
+      norm: opts['norm'] as NormMode,
+      oneShotRuns: opts['oneShotRuns'] === true,
+      command: commandLine(),
+      ...(opts['innerSteps'] !== undefined ? { innerSteps: opts['innerSteps'] as number } : {}),
+      ...(opts['split'] ? { split: opts['split'] as string } : {}),
+      ...(opts['results'] ? { results: opts['results'] as string } : {}),
+      ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),
+      ...(opts['backend'] ? { backend: opts['backend'] as 'wasm' } : {}),
+    });
+  });
+
+/** `metalearn <args>` as typed, for results records. */
+function commandLine(): string {
+  return ['metalearn', ...process.argv.slice(2)].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (MetaLearnError.is(e)) {
+    console.error(`metalearn: ${e.message}`);
+    process.exitCode = e.kind === 'invalidArgument' || e.kind === 'unknownPlugin' ? 2 : 1;
+  } else {
+    throw e;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * `metalearn eval`: evaluates a trained run on fixed, seeded test episodes of held-out classes
+ * (mean and 95% interval), or on the 20 Omniglot one-shot runs (error rate), and appends one
+ * results record (JSON Lines) per evaluation.
+ */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import cliProgress from 'cli-progress';
+import { disposeEpisode, initEngine, MetaLearnError, type BackendName, type Episode, type EpisodeSource, type Learner } from '@metalearn/core';
+import { createHostContainer } from '../container.js';
+import { createComposedLearner } from '../compose.js';
+import { openSource, DEFAULT_SPLITS } from '../sources.js';
+import { loadCheckpoint } from '../checkpoint-file.js';
+import { meanCi95 } from '../stats.js';
+import { appendJsonLine } from '../atomic-file.js';
+import { currentCommit } from '../git-commit.js';
+import type { ResultRecord } from '../result-record.js';
+
+/**
+ * How batch norm sees the query set at evaluation.
+ * - `transductive`: the whole query set is one batch and batch norm uses its statistics (what
+ *   MAML's reference code does; Finn et al. 2017, and Nichol et al. 2018 on its effect).
+ * - `per-example`: each query example is predicted alone, so no query example influences
+ *   another's prediction (non-transductive).
+ */
+export type NormMode = 'transductive' | 'per-example';
+
+/** Options of {@link runEval}. */
+export interface EvalOptions {
+  readonly run: string;
+  readonly episodes: number;
+  /** Seed of the test episodes (the same for every learner compared). */
+  readonly evalSeed: number;
+  /** Inner steps at test time (gradient solvers); default the run's `evalInnerSteps`. */
+  readonly innerSteps?: number;
+  readonly split?: string;
+  readonly norm: NormMode;
+  readonly oneShotRuns: boolean;
+  readonly dataDir?: string;
+  readonly backend?: BackendName;
+  /** JSON Lines file to append the record to. */
+  readonly results?: string;
+  /** The command line, recorded with the result. */
+  readonly command: string;
+  readonly quiet?: boolean;
+}
+
+/** Scores one episode: query loss and accuracy, transductively or one example at a time. */
+function scoreEpisode(learner: Learner, e: Episode, norm: NormMode): { loss: number; accuracy?: number } {
+  if (norm === 'transductive') return learner.evaluate(e);
+  const nq = e.query.x.shape[0]!;
+  let correct = 0;
+  let se = 0;
+  tf.tidy(() => {
+    const adapted = learner.adapt(e.support, { kind: e.kind, ways: e.ways });
+    for (let i = 0; i < nq; i++) {
+      tf.tidy(() => {
+        const pred = adapted.predict(tf.slice(e.query.x, [i], [1]));
+        if (e.kind === 'classification') {
+          correct += tf.argMax(pred, 1).dataSync()[0] === tf.slice(e.query.y, [i], [1]).dataSync()[0] ? 1 : 0;
+        } else {
+          se += tf.sum(tf.squaredDifference(pred, tf.slice(e.query.y, [i], [1]))).dataSync()[0]! / (pred.shape[1] ?? 1);
+        }
+      });
+    }
+  });
+  return e.kind === 'classification' ? { loss: NaN, accuracy: correct / nq } : { loss: se / nq };
+}
+
+/**
+ * Evaluates and records. Prints e.g.
+ * `omniglot/test 5-way 1-shot, maml: accuracy 97.10% ± 0.40% (95% CI, 600 episodes, eval seed 1, 3 inner steps, batch norm transductive)`.
+ * @returns the record written.
+ * @throws MetaLearnError `checkpoint` when the run has no checkpoint.
+ */
+export async function runEval(o: EvalOptions): Promise<ResultRecord> {
+  const info = await initEngine(o.backend ? { backend: o.backend } : {});
+  const ckpt = loadCheckpoint(o.run);
+  const config = ckpt.config;
+  const container = createHostContainer();
+  let source: EpisodeSource;
+  let split: string;
+  if (o.oneShotRuns) {
+    if (config.dataset !== 'omniglot') throw new MetaLearnError('invalidArgument', `eval: --one-shot-runs needs a run trained on omniglot, this one used '${config.dataset}'`);
+    split = 'one-shot-runs';
+    source = await openSource(container, { ...config, ways: 20, shots: 1, queryShots: 1 }, split, o.evalSeed, o.dataDir);
+  } else {
+    split = o.split ?? DEFAULT_SPLITS[config.dataset]?.test ?? 'test';
+    source = await openSource(container, config, split, o.evalSeed, o.dataDir);
+  }
+  const episodes = source.size ?? o.episodes;
+  const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
+  const innerStepsTest = o.innerSteps ?? config.evalInnerSteps;
+  const usesSteps = 'evalInnerSteps' in ckpt.composition.solverOptions || 'innerSteps' in ckpt.composition.solverOptions;
+  const composition = usesSteps ? { ...ckpt.composition, solverOptions: { ...ckpt.composition.solverOptions, evalInnerSteps: innerStepsTest } } : ckpt.composition;
+  const learner = createComposedLearner(container, composition, task, config.seed);
+  learner.load(ckpt.state);
+  const bar = new cliProgress.SingleBar({ format: 'episode {value}/{total} |{bar}| ETA {eta_formatted}', noTTYOutput: true, notTTYSchedule: 10_000, stream: process.stderr }, cliProgress.Presets.shades_classic);
+  if (!o.quiet) bar.start(episodes, 0);
+  const scores: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < episodes; i++) {
+    const e = source.episode(i);
+    try {
+      const s = scoreEpisode(learner, e, o.norm);
+      scores.push(source.kind === 'classification' ? s.accuracy! : s.loss);
+    } finally {
+      disposeEpisode(e);
+    }
+    if (!o.quiet) bar.update(i + 1);
+  }
+  if (!o.quiet) bar.stop();
+  learner.dispose();
+  const metric = o.oneShotRuns ? 'error' : source.kind === 'classification' ? 'accuracy' : 'mse';
+  const values = metric === 'error' ? scores.map((a) => 1 - a) : scores;
+  const { mean, ci95 } = meanCi95(values);
+  const record: ResultRecord = {
+    learner: config.solver ?? config.learner,
+    dataset: config.dataset,
+    split,
+    ways: source.ways,
+    shots: source.shots,
+    queryShots: source.queryShots,
+    metric,
+    mean,
+    ci95,
+    episodes,
+    innerStepsTest: usesSteps ? innerStepsTest : 0,
+    metaSteps: ckpt.state.step,
+    wallSeconds: ckpt.wallSeconds,
+    evalSeconds: (performance.now() - t0) / 1000,
+    seed: config.seed,
+    evalSeed: o.evalSeed,
+    normMode: o.norm,
+    backend: info.backend,
+    backbone: ckpt.composition.backbone,
+    solver: ckpt.composition.solver,
+    outerRule: ckpt.composition.outerRule,
+    commit: currentCommit(),
+    trainCommit: ckpt.commit,
+    command: o.command,
+    date: new Date().toISOString(),
+  };
+  const pct = (x: number) => (metric === 'mse' ? x.toFixed(4) : (100 * x).toFixed(2) + '%');
+  console.log(
+    `${source.name} ${source.ways}-way ${source.shots}-shot, ${record.learner}: ${metric} ${pct(mean)} ± ${pct(ci95)} ` +
+      `(95% CI, ${episodes} episodes, eval seed ${o.evalSeed}, ${record.innerStepsTest} inner steps, batch norm ${o.norm})`,
+  );
+  if (o.results) appendJsonLine(o.results, record);
+  return record;
+}
+
+/** Default results path inside a run folder. */
+export function runResultsPath(run: string): string {
+  return join(run, 'results.jsonl');
+}

@@ -1,0 +1,121 @@
+/**
+ * `metalearn train`: meta-trains a composed learner on a dataset's training split, with a
+ * progress bar, atomic checkpoints every N meta-steps and `--resume`.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import cliProgress from 'cli-progress';
+import { MetaLearnError, disposeEpisode, initEngine, type BackendName, type Learner } from '@metalearn/core';
+import { createHostContainer } from '../container.js';
+import { resolveRunConfig, type RunConfig } from '../run-config.js';
+import { createComposedLearner, resolveComposition } from '../compose.js';
+import { openSource, DEFAULT_SPLITS } from '../sources.js';
+import { loadCheckpoint, saveCheckpoint, checkpointPath } from '../checkpoint-file.js';
+import { appendJsonLine, writeFileAtomic } from '../atomic-file.js';
+import { currentCommit } from '../git-commit.js';
+
+/** Options of {@link runTrain}. */
+export interface TrainOptions {
+  /** Merged config file and flags (validated by {@link resolveRunConfig}). */
+  readonly config: Record<string, unknown>;
+  /** Run folder: config.json, checkpoint.json, metrics.jsonl. */
+  readonly out: string;
+  readonly resume: boolean;
+  readonly dataDir?: string;
+  readonly backend?: BackendName;
+  /** Training split; default per dataset (Omniglot: Vinyals 'train'). */
+  readonly split?: string;
+  /** Show the progress bar (default: when stderr is a terminal, else a line every ~10 s). */
+  readonly quiet?: boolean;
+}
+
+/** What a finished training run reports. */
+export interface TrainResult {
+  readonly runDir: string;
+  readonly steps: number;
+  readonly wallSeconds: number;
+  readonly lastLoss: number;
+  readonly lastAccuracy?: number;
+}
+
+/**
+ * Meta-trains and checkpoints. Meta-batch `t` is `source.metaBatch(t, metaBatch)` under the run
+ * seed, so a resumed run sees the same episodes as an uninterrupted one.
+ * @throws MetaLearnError `checkpoint` when `--resume` finds no checkpoint or one of another run,
+ *   or when the folder already holds a checkpoint and `--resume` is not given (nothing is overwritten).
+ */
+export async function runTrain(o: TrainOptions): Promise<TrainResult> {
+  await initEngine(o.backend ? { backend: o.backend } : {});
+  const existing = existsSync(checkpointPath(o.out));
+  let config: RunConfig = resolveRunConfig(o.config);
+  let startStep = 0;
+  let wallBefore = 0;
+  const resumed = o.resume ? loadCheckpoint(o.out) : undefined;
+  if (!o.resume && existing) {
+    throw new MetaLearnError('checkpoint', `train: --out ${o.out} already holds a checkpoint; pass --resume to continue it or choose another --out`);
+  }
+  if (resumed) {
+    const { metaSteps, checkpointEvery, logEvery } = config;
+    // The run's identity comes from its checkpoint; only the budget and cadence may change.
+    config = { ...resumed.config, metaSteps: Math.max(metaSteps, resumed.config.metaSteps), checkpointEvery, logEvery };
+    startStep = resumed.state.step;
+    wallBefore = resumed.wallSeconds;
+  }
+  const container = createHostContainer();
+  const split = o.split ?? DEFAULT_SPLITS[config.dataset]?.train ?? 'train';
+  const source = await openSource(container, config, split, config.seed, o.dataDir);
+  const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
+  const composition = resumed?.composition ?? resolveComposition(config, task);
+  const learner: Learner = createComposedLearner(container, composition, task, config.seed);
+  if (resumed) learner.load(resumed.state);
+  mkdirSync(o.out, { recursive: true });
+  writeFileAtomic(join(o.out, 'config.json'), JSON.stringify({ config, composition, split }, null, 2) + '\n');
+  const commit = currentCommit();
+  const save = (wallSeconds: number) =>
+    saveCheckpoint(o.out, { version: 1, config, composition, state: learner.state(), wallSeconds, commit, savedAt: new Date().toISOString() });
+
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'meta-step {value}/{total} |{bar}| loss {loss} acc {acc} | {rate} steps/s | ETA {eta_formatted}',
+      noTTYOutput: true,
+      notTTYSchedule: 10_000,
+      etaBuffer: 50,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  if (!o.quiet) bar.start(config.metaSteps, startStep, { loss: '-', acc: '-', rate: '-' });
+  const t0 = performance.now();
+  let last = { loss: NaN, accuracy: undefined as number | undefined };
+  let emaLoss = NaN;
+  let emaAcc = NaN;
+  for (let step = startStep; step < config.metaSteps; step++) {
+    const tasks = source.metaBatch(step, config.metaBatch);
+    let m;
+    try {
+      m = learner.metaTrainStep(tasks);
+    } finally {
+      tasks.forEach(disposeEpisode);
+    }
+    if (!Number.isFinite(m.loss)) {
+      save(wallBefore + (performance.now() - t0) / 1000);
+      throw new MetaLearnError('nonFinite', `train: the query loss became ${m.loss} at meta-step ${step + 1}; the last finite checkpoint is in ${o.out}`);
+    }
+    last = { loss: m.loss, accuracy: m.accuracy };
+    emaLoss = Number.isNaN(emaLoss) ? m.loss : 0.98 * emaLoss + 0.02 * m.loss;
+    if (m.accuracy !== undefined) emaAcc = Number.isNaN(emaAcc) ? m.accuracy : 0.98 * emaAcc + 0.02 * m.accuracy;
+    const done = step + 1;
+    const elapsed = (performance.now() - t0) / 1000;
+    if (!o.quiet) bar.update(done, { loss: emaLoss.toFixed(4), acc: Number.isNaN(emaAcc) ? '-' : (emaAcc * 100).toFixed(1) + '%', rate: ((done - startStep) / elapsed).toFixed(2) });
+    if (done % config.logEvery === 0 || done === config.metaSteps) {
+      appendJsonLine(join(o.out, 'metrics.jsonl'), { step: done, loss: m.loss, accuracy: m.accuracy, emaLoss, emaAccuracy: Number.isNaN(emaAcc) ? undefined : emaAcc, wallSeconds: wallBefore + elapsed, numTensors: tf.memory().numTensors });
+    }
+    if (done % config.checkpointEvery === 0 || done === config.metaSteps) save(wallBefore + elapsed);
+  }
+  if (!o.quiet) bar.stop();
+  const wallSeconds = wallBefore + (performance.now() - t0) / 1000;
+  if (startStep >= config.metaSteps) save(wallSeconds);
+  learner.dispose();
+  return { runDir: o.out, steps: config.metaSteps, wallSeconds, lastLoss: last.loss, ...(last.accuracy !== undefined ? { lastAccuracy: last.accuracy } : {}) };
+}

@@ -1,0 +1,105 @@
+/**
+ * Learner presets: the names a user gives to `metalearn train --learner NAME`, each a
+ * composition of registered parts (solver and outer rule by name, with options). A preset is
+ * data, not code: every part is still resolved from the plugin container, so a preset can name a
+ * third-party solver as well.
+ */
+import { MetaLearnError, type PluginOptions } from '@metalearn/core';
+
+/** The run settings a preset reads to fill its options. */
+export interface PresetInputs {
+  readonly innerSteps: number;
+  readonly evalInnerSteps: number;
+  readonly innerLr: number;
+  readonly metaSteps: number;
+}
+
+/** A named composition: which solver and learner (outer rule) plug-ins, with which options. */
+export interface LearnerPreset {
+  readonly name: string;
+  readonly summary: string;
+  /** Paper the preset reproduces. */
+  readonly source: string;
+  readonly solver: string;
+  solverOptions(r: PresetInputs): PluginOptions;
+  readonly learner: string;
+  learnerOptions?(r: PresetInputs): PluginOptions;
+  /** Extra backbone options the preset needs (MAML++ per-step batch norm). */
+  backboneOptions?(r: PresetInputs): PluginOptions;
+}
+
+const gradient = (r: PresetInputs, extra: PluginOptions = {}): PluginOptions => ({
+  innerSteps: r.innerSteps,
+  evalInnerSteps: r.evalInnerSteps,
+  innerLr: r.innerLr,
+  ...extra,
+});
+
+/** Every built-in preset, by name. */
+export const PRESETS: Readonly<Record<string, LearnerPreset>> = {
+  maml: {
+    name: 'maml',
+    summary: 'second-order MAML through every inner step',
+    source: 'Finn, Abbeel & Levine 2017',
+    solver: 'gradient',
+    solverOptions: (r) => gradient(r, { order: 'second' }),
+    learner: 'backprop',
+  },
+  fomaml: {
+    name: 'fomaml',
+    summary: 'first-order MAML (inner gradients treated as constants)',
+    source: 'Finn, Abbeel & Levine 2017, sec. 5.2',
+    solver: 'gradient',
+    solverOptions: (r) => gradient(r, { order: 'first' }),
+    learner: 'backprop',
+  },
+  metasgd: {
+    name: 'metasgd',
+    summary: 'Meta-SGD: a learned inner learning rate per parameter',
+    source: 'Li, Zhou, Chen & Li 2017',
+    solver: 'gradient',
+    solverOptions: (r) => gradient(r, { metaSgd: true }),
+    learner: 'backprop',
+  },
+  anil: {
+    name: 'anil',
+    summary: 'ANIL: adapt the head only',
+    source: 'Raghu, Raghu, Bengio & Vinyals 2019',
+    solver: 'gradient',
+    solverOptions: (r) => gradient(r, { adapt: '^head/' }),
+    learner: 'backprop',
+  },
+  mamlpp: {
+    name: 'mamlpp',
+    summary: 'MAML++: per-step batch norm, per-layer per-step inner rates, multi-step loss, order annealing, cosine outer rate',
+    source: 'Antoniou, Edwards & Storkey 2018',
+    solver: 'gradient',
+    solverOptions: (r) =>
+      gradient(r, {
+        perStepLrs: true,
+        multiStepLoss: { annealSteps: Math.max(1, Math.round(r.metaSteps * 0.1)) },
+        derivativeOrderAnnealing: { firstOrderUntil: Math.round(r.metaSteps * 0.1) },
+      }),
+    learner: 'backprop',
+    learnerOptions: () => ({ outerLrSchedule: 'cosine' }),
+    backboneOptions: (r) => ({ normSteps: r.innerSteps + 1 }),
+  },
+  r2d2: {
+    name: 'r2d2',
+    summary: 'R2-D2: closed-form ridge-regression head on meta-learned features',
+    source: 'Bertinetto, Henriques, Torr & Vedaldi 2018',
+    solver: 'ridge',
+    solverOptions: () => ({}),
+    learner: 'backprop',
+  },
+};
+
+/**
+ * The preset called `name`.
+ * @throws MetaLearnError `unknownPlugin` listing the presets.
+ */
+export function getPreset(name: string): LearnerPreset {
+  const p = PRESETS[name];
+  if (p === undefined) throw new MetaLearnError('unknownPlugin', `getPreset: no learner preset named '${name}' (presets: ${Object.keys(PRESETS).join(', ')}); or give --solver NAME for any registered solver`);
+  return p;
+}

@@ -1,0 +1,41 @@
+/**
+ * The results record: one JSON line per evaluated configuration (committed under
+ * `bench/results/*.jsonl`), enough to reproduce the number: command, seeds, episodes, commit.
+ */
+
+/** One evaluated configuration. `ci95` is the half-width of the 95% interval of `mean`. */
+export interface ResultRecord {
+  /** Preset (or solver) name, e.g. `'maml'`, `'r2d2'`. */
+  readonly learner: string;
+  readonly dataset: string;
+  readonly split: string;
+  readonly ways: number;
+  readonly shots: number;
+  readonly queryShots: number;
+  /** `accuracy` and `error` in [0, 1]; `mse` in squared target units. */
+  readonly metric: 'accuracy' | 'mse' | 'error';
+  readonly mean: number;
+  readonly ci95: number;
+  readonly episodes: number;
+  /** Inner steps at test time (0 for closed-form solvers). */
+  readonly innerStepsTest: number;
+  readonly metaSteps: number;
+  /** Wall-clock seconds of meta-training. */
+  readonly wallSeconds: number;
+  readonly evalSeconds: number;
+  /** Seed of the meta-training run (initialisation and meta-batches). */
+  readonly seed: number;
+  /** Seed of the test episodes. */
+  readonly evalSeed: number;
+  readonly normMode: string;
+  readonly backend: string;
+  readonly backbone: string;
+  readonly solver: string;
+  readonly outerRule: string;
+  /** Commit of the evaluating code; `trainCommit` of the training run. */
+  readonly commit: string;
+  readonly trainCommit: string;
+  /** The exact command line that produced the record. */
+  readonly command: string;
+  readonly date: string;
+}

@@ -23,7 +23,7 @@ export interface HvpOptions {
   /**
    * Finite-difference step (`'finiteDifference'` only), a positive number. Default
    * `1e-2 / ||v||₂`, so the probe `x + r v` moves `x` by exactly 1e-2 in Euclidean norm (the step
-   * of DARTS, Liu et al. 2019, eq. 8): small enough for the `O(r)` truncation error on problems
+   * of DARTS, Liu et al. 2019, sec. 2.3): small enough for the `O(r)` truncation error on problems
    * scaled to O(1), large enough that float32 rounding of the gradient difference
    * (`~1.2e-7 · ||∇f|| / r`) stays near 1e-5 relative.
    */
@@ -72,8 +72,8 @@ const SINGLE = 'x';
  * // iMAML: (I + H/λ) p on a Params map, by finite differences
  * const hp = hessianVectorProduct((phi) => supportLoss(phi), phi, p, { mode: 'finiteDifference' });
  * @see Pearlmutter 1994, "Fast exact multiplication by the Hessian", Neural Computation 6(1).
- * @see Rajeswaran, Finn, Kakade & Levine 2019, "Meta-Learning with Implicit Gradients", sec. 3.1.
- * @see Liu, Simonyan & Yang 2019, "DARTS: Differentiable Architecture Search", eq. 8 (the FD step).
+ * @see Rajeswaran, Finn, Kakade & Levine 2019, "Meta-Learning with Implicit Gradients", sec. 3 (CG on Hessian-vector products).
+ * @see Liu, Simonyan & Yang 2019, "DARTS: Differentiable Architecture Search", sec. 2.3 (the FD step).
  */
 export function hessianVectorProduct(f: TensorObjective, x: tf.Tensor, v: tf.Tensor, options?: HvpOptions): tf.Tensor;
 export function hessianVectorProduct(f: ParamsObjective, x: Params, v: Params, options?: HvpOptions): Params;

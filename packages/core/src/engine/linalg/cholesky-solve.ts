@@ -25,7 +25,8 @@ import { matrixTranspose } from './matrix-transpose.js';
  * @throws MetaLearnError `invalidArgument` (dtype) / `shapeMismatch` (shapes).
  * @example const w = choleskySolve(tf.add(tf.matMul(x, x, true), tf.mul(lambda, tf.eye(d))), tf.matMul(x, y, true));
  * @see Giles 2008, "An extended collection of matrix derivative results for forward and reverse
- *   mode automatic differentiation", sec. 2.3.1; Murray 2016, arXiv:1602.07527.
+ *   mode automatic differentiation" (the matrix inverse and linear solve results); Murray 2016,
+ *   "Differentiation of the Cholesky decomposition", arXiv:1602.07527.
  */
 export function choleskySolve<R extends tf.Rank>(a: tf.Tensor<R>, b: tf.Tensor<R>): tf.Tensor<R> {
   const as = batchedMatrixShape(a, 'A', 'choleskySolve', true);

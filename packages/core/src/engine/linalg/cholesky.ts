@@ -13,7 +13,7 @@ import { matrixTranspose } from './matrix-transpose.js';
  * `L` lower triangular with a positive diagonal.
  *
  * Forward: float64 factorisation on the host ({@link choleskyFactorHost}), reading only the lower
- * triangle of `A`. Backward (Murray 2016, eq. 10; the formula PyTorch uses):
+ * triangle of `A`. Backward (Murray 2016, reverse mode; the formula PyTorch uses):
  * `Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)`, with `L̄` restricted to the lower triangle, `Φ` = lower triangle
  * with the diagonal halved, `sym(M) = (M + Mᵀ)/2`. The gradient is symmetric: it is the
  * derivative along symmetric perturbations of `A` (what `A = F Fᵀ` or `A = M + Mᵀ + λI`
@@ -26,7 +26,7 @@ import { matrixTranspose } from './matrix-transpose.js';
  * @throws MetaLearnError `nonFinite` when the lower triangle holds NaN or ±Inf.
  * @throws MetaLearnError `invalidArgument` (dtype) / `shapeMismatch` (rank < 2, not square).
  * @example const L = cholesky(tf.tensor2d([[4, 2], [2, 3]])); // [[2, 0], [1, 1.414]]
- * @see Murray 2016, "Differentiation of the Cholesky decomposition", arXiv:1602.07527, eq. 10.
+ * @see Murray 2016, "Differentiation of the Cholesky decomposition", arXiv:1602.07527.
  */
 export function cholesky<R extends tf.Rank>(a: tf.Tensor<R>): tf.Tensor<R> {
   const shape = batchedMatrixShape(a, 'A', 'cholesky', true);

@@ -12,7 +12,8 @@ import { choleskySolve } from './cholesky-solve.js';
  *
  * @param a - float32 `A: [...batch, n, n]`, symmetric positive definite (lower triangle read).
  * @returns float32 `A⁻¹: [...batch, n, n]`.
- * @throws MetaLearnError as {@link choleskySolve} (`notPositiveDefinite`, `nonFinite`, ...).
+ * @throws MetaLearnError as {@link choleskySolve} (`notPositiveDefinite`, `nonFinite`, ...; the
+ *   message names `choleskySolve`, which does the work), `shapeMismatch` naming `spdInverse`.
  */
 export function spdInverse<R extends tf.Rank>(a: tf.Tensor<R>): tf.Tensor<R> {
   const s = batchedMatrixShape(a, 'A', 'spdInverse', true);

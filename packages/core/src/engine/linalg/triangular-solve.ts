@@ -33,7 +33,7 @@ export interface TriangularSolveOptions {
  * @example const x = triangularSolve(L, B);                    // L X = B
  * @example const y = triangularSolve(L, B, { transpose: true }); // Lᵀ Y = B
  * @see Giles 2008, "An extended collection of matrix derivative results for forward and reverse
- *   mode automatic differentiation", sec. 2.3.1 (inverse and solve).
+ *   mode automatic differentiation" (the matrix inverse and linear solve results).
  */
 export function triangularSolve<R extends tf.Rank>(t: tf.Tensor<R>, b: tf.Tensor<R>, options: TriangularSolveOptions = {}): tf.Tensor<R> {
   const lower = options.lower ?? true;

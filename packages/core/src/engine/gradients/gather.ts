@@ -74,7 +74,7 @@ export const unsortedSegmentSumGradConfig: tf.GradConfig = {
     return {
       x: () => {
         const g = single(dy);
-        const picked = tf.gather(g, tf.maximum(ids, 0));
+        const picked = tf.gather(g, tf.maximum(ids, tf.scalar(0, 'int32')));
         const keepShape = [...ids.shape, ...g.shape.slice(1).map(() => 1)];
         const keep = tf.reshape(tf.greaterEqual(ids, 0), keepShape);
         return tf.where(tf.logicalAnd(keep, tf.ones(picked.shape, 'bool')), picked, tf.zerosLike(picked));

@@ -71,13 +71,15 @@ export function checkInnerLrs(caller: string, mode: InnerLrMode, theta: Params, 
 /**
  * The rate of parameter `name` at inner step `k`: the number `alpha`, or the learned tensor
  * (a scalar for LSLR, an element-wise tensor for Meta-SGD), differentiable w.r.t. the rates.
+ * Per-step rates are indexed by `min(k, K - 1)`: evaluation steps beyond the `K` meta-trained
+ * ones reuse the last rate.
  */
 export function innerLrAt(mode: InnerLrMode, solverParams: Params, name: string, k: number): number | tf.Tensor {
   if (!mode.metaSgd && !mode.perStepLrs) return mode.innerLr;
   const lr = solverParams[lrName(name)]!;
   if (!mode.perStepLrs) return lr;
   const rest = lr.shape.slice(1);
-  const begin = [k, ...rest.map(() => 0)];
+  const begin = [Math.min(k, mode.innerSteps - 1), ...rest.map(() => 0)];
   const size = [1, ...rest];
   return tf.reshape(tf.slice(lr, begin, size), rest);
 }

@@ -19,7 +19,8 @@ export type DerivativeOrder = 'second' | 'first';
  * - `order` (default `'second'`): `'first'` treats the inner gradients as constants (FOMAML).
  * - `metaSgd` (default false): a learned rate per parameter element (Meta-SGD).
  * - `perStepLrs` (default false): a learned rate per parameter tensor and inner step (MAML++ LSLR);
- *   with `metaSgd` too, a learned rate per element and step.
+ *   with `metaSgd` too, a learned rate per element and step. Evaluation steps beyond `innerSteps`
+ *   reuse the last step's rate (as Conv-4's per-step batch norm reuses its last set).
  * - `adapt` (default: every parameter): a regular expression (string or RegExp) selecting the names
  *   of the parameters adapted in the inner loop, e.g. `'^head/'` for ANIL.
  * - `multiStepLoss: { annealSteps }`: MAML++'s multi-step loss, with per-step weights annealed to the
@@ -92,9 +93,6 @@ export function resolveGradientSolverOptions(options: unknown, caller = 'createG
   const evalInnerSteps = o.evalInnerSteps ?? innerSteps;
   const perStepLrs = o.perStepLrs ?? false;
   const order = o.order ?? 'second';
-  if (perStepLrs && evalInnerSteps > innerSteps) {
-    throw new MetaLearnError('invalidArgument', `${caller}: options.evalInnerSteps must be <= options.innerSteps (${innerSteps}) with perStepLrs (one learned rate per step), got ${evalInnerSteps}`);
-  }
   if (o.derivativeOrderAnnealing !== undefined && order !== 'second') {
     throw new MetaLearnError('invalidArgument', `${caller}: options.derivativeOrderAnnealing needs options.order 'second' (it switches from first to second order), got '${order}'`);
   }

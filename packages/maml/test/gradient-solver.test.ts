@@ -209,3 +209,24 @@ test('no tensor leaks: adapt inside tidy, meta-gradients of every variant', asyn
     disposeProblem(p);
   }
 });
+
+test('per-step rates: evaluation steps beyond innerSteps reuse the last learned rate', async () => {
+  await tf.setBackend('cpu');
+  const p = makeProblem('regression', 10);
+  const lslr = createGradientSolver({ innerSteps: 2, evalInnerSteps: 4, perStepLrs: true });
+  const init = lslr.initParams(0, p.theta, p.task);
+  const rates: Params = Object.fromEntries(Object.keys(init).map((n) => [n, tf.tensor1d([0.1, 0.3])]));
+  const input = { backbone: p.backbone, head: p.head, support: p.support, task: p.task, metaTraining: false };
+  tf.tidy(() => {
+    const got = lslr.adapt({ ...input, theta: p.theta, solverParams: rates }).fastWeights!;
+    // Reference: one step at 0.1, then three at 0.3 (plain solvers, constant rates).
+    const one = createGradientSolver({ innerSteps: 1, innerLr: 0.1 }).adapt({ ...input, theta: p.theta, solverParams: {} }).fastWeights!;
+    const want = createGradientSolver({ innerSteps: 3, innerLr: 0.3 }).adapt({ ...input, theta: one, solverParams: {} }).fastWeights!;
+    for (const n of Object.keys(p.theta)) {
+      const d = tf.max(tf.abs(tf.sub(got[n]!, want[n]!))).dataSync()[0]!;
+      assert.ok(d <= 1e-6, `${n}: ${d}`);
+    }
+  });
+  for (const t of [...Object.values(init), ...Object.values(rates)]) t.dispose();
+  disposeProblem(p);
+});

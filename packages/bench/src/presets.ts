@@ -84,6 +84,14 @@ export const PRESETS: Readonly<Record<string, LearnerPreset>> = {
     learnerOptions: () => ({ outerLrSchedule: 'cosine' }),
     backboneOptions: (r) => ({ normSteps: r.innerSteps + 1 }),
   },
+  pretrain: {
+    name: 'pretrain',
+    summary: 'pretrained baseline: theta trained jointly on all tasks without adaptation, fine-tuned by gradient steps at evaluation',
+    source: 'Finn, Abbeel & Levine 2017, sec. 5.1 ("pretrained" in Fig. 2)',
+    solver: 'gradient',
+    solverOptions: (r) => ({ innerSteps: 0, evalInnerSteps: r.evalInnerSteps, innerLr: r.innerLr }),
+    learner: 'backprop',
+  },
   r2d2: {
     name: 'r2d2',
     summary: 'R2-D2: closed-form ridge-regression head on meta-learned features',

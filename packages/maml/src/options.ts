@@ -11,7 +11,9 @@ export type DerivativeOrder = 'second' | 'first';
 
 /**
  * Options of {@link createGradientSolver}.
- * - `innerSteps` (default 1): gradient steps `K` on the support set during meta-training.
+ * - `innerSteps` (default 1): gradient steps `K` on the support set during meta-training; 0 gives
+ *   the pretrained baseline of Finn et al. 2017 (sec. 5.1): theta is trained on every task's query
+ *   set without adaptation (joint training), and adapted only at evaluation (`evalInnerSteps`).
  * - `evalInnerSteps` (default `innerSteps`): steps when `metaTraining` is false (MAML evaluates
  *   the sinusoid after 1 and 10 steps of a net meta-trained with 1).
  * - `innerLr` (default 0.01): the inner learning rate `alpha`, and the initial value of every
@@ -59,7 +61,7 @@ const positiveInt = z.number().int().min(1);
 /** The zod schema of {@link GradientSolverOptions} (unknown keys are rejected). */
 export const gradientSolverOptionsSchema = z
   .object({
-    innerSteps: positiveInt.optional(),
+    innerSteps: z.number().int().min(0).optional(),
     evalInnerSteps: positiveInt.optional(),
     innerLr: z.number().positive().finite().optional(),
     order: z.enum(['second', 'first']).optional(),
@@ -93,6 +95,9 @@ export function resolveGradientSolverOptions(options: unknown, caller = 'createG
   const evalInnerSteps = o.evalInnerSteps ?? innerSteps;
   const perStepLrs = o.perStepLrs ?? false;
   const order = o.order ?? 'second';
+  if (innerSteps === 0 && (perStepLrs || o.multiStepLoss !== undefined || o.metaSgd === true)) {
+    throw new MetaLearnError('invalidArgument', `${caller}: options.innerSteps 0 (pretraining without adaptation) leaves learned inner rates untrained; it cannot be combined with perStepLrs, metaSgd or multiStepLoss`);
+  }
   if (o.derivativeOrderAnnealing !== undefined && order !== 'second') {
     throw new MetaLearnError('invalidArgument', `${caller}: options.derivativeOrderAnnealing needs options.order 'second' (it switches from first to second order), got '${order}'`);
   }

@@ -10,3 +10,4 @@ export * from './linalg/spd-inverse.js';
 export * from './linalg/checks.js';
 export * from './hvp.js';
 export * from './gradients/checks.js';
+export * from './kernels/checks.js';

@@ -12,7 +12,6 @@ import {
   runCheck,
   listPlugins,
   gradientChecks,
-  kernelChecks,
   linalgChecks,
   type BackendName,
   type CheckResult,
@@ -42,7 +41,7 @@ export interface DoctorReport {
 
 /** Every engine check, in the order doctor runs them. */
 export function allEngineChecks(): EngineCheck[] {
-  return [...gradientChecks, ...kernelChecks, ...linalgChecks];
+  return [...gradientChecks, ...linalgChecks];
 }
 
 function packageVersion(): string {

@@ -181,11 +181,22 @@ export function sampleMetaBatch(ds: ClassIndexedDataset, spec: EpisodeSpec, batc
   return out;
 }
 
+/** An {@link EpisodeSource} whose episodes record the class id of each label. */
+export interface ImageEpisodeSource extends EpisodeSource {
+  readonly kind: 'classification';
+  episode(index: number): ImageEpisode;
+  metaBatch(batchIndex: number, metaBatchSize: number): ImageEpisode[];
+}
+
 /**
- * An {@link EpisodeSource} over a class-indexed dataset (validated once, here).
+ * An {@link EpisodeSource} over a class-indexed dataset (validated once, here): episode `i` is
+ * {@link sampleEpisode}`(ds, spec, i)`.
  * @throws MetaLearnError as {@link validateEpisodeSpec}.
+ * @example
+ * const test = createEpisodeSampler(await loadOmniglot({ split: 'test' }), { ways: 20, shots: 1, queryShots: 15, seed: 600 });
+ * for (let i = 0; i < 600; i++) { const e = test.episode(i); ...; disposeEpisode(e); } // the same 600 every run
  */
-export function createEpisodeSampler(ds: ClassIndexedDataset, spec: EpisodeSpec): EpisodeSource & { episode(index: number): ImageEpisode; metaBatch(b: number, n: number): ImageEpisode[] } {
+export function createEpisodeSampler(ds: ClassIndexedDataset, spec: EpisodeSpec): ImageEpisodeSource {
   validateEpisodeSpec('createEpisodeSampler', ds, spec);
   const frozen = { ...spec };
   return {

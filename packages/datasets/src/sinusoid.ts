@@ -144,11 +144,18 @@ export function sampleSinusoidTask(options: SinusoidOptions, index: number): Sin
   };
 }
 
+/** An {@link EpisodeSource} whose episodes carry their sinusoid parameters. */
+export interface SinusoidSource extends EpisodeSource {
+  readonly kind: 'regression';
+  episode(index: number): SinusoidEpisode;
+  metaBatch(batchIndex: number, metaBatchSize: number): SinusoidEpisode[];
+}
+
 /**
  * An {@link EpisodeSource} of sinusoid tasks (episode `i` is {@link sampleSinusoidTask}`(options, i)`).
  * @throws MetaLearnError `invalidArgument` on bad options.
  */
-export function createSinusoidSource(options: SinusoidOptions): EpisodeSource & { episode(index: number): SinusoidEpisode; metaBatch(b: number, n: number): SinusoidEpisode[] } {
+export function createSinusoidSource(options: SinusoidOptions): SinusoidSource {
   const o = sinusoidDefaults('createSinusoidSource', options);
   const metaBatch = (batchIndex: number, metaBatchSize: number): SinusoidEpisode[] => {
     if (!Number.isInteger(metaBatchSize) || metaBatchSize < 1) throw new MetaLearnError('invalidArgument', `metaBatch: metaBatchSize must be an integer >= 1, got ${metaBatchSize}`);

@@ -17,7 +17,7 @@ export const SINUSOID_SPLITS: readonly string[] = ['train', 'val', 'test'];
  * @throws MetaLearnError `invalidArgument` on an unknown split or option, a malformed range,
  *   `ways !== 1`, or bad shots / queryShots / seed.
  */
-export function openSinusoid(args: DatasetArgs): Promise<EpisodeSource> {
+export async function openSinusoid(args: DatasetArgs): Promise<EpisodeSource> {
   const fn = 'sinusoidPlugin.create';
   checkSplit(fn, args.split, SINUSOID_SPLITS);
   rejectUnknownOptions(fn, args.options, ['amplitudeRange', 'phaseRange', 'xRange']);
@@ -34,7 +34,7 @@ export function openSinusoid(args: DatasetArgs): Promise<EpisodeSource> {
     ...(phaseRange ? { phaseRange } : {}),
     ...(xRange ? { xRange } : {}),
   });
-  return Promise.resolve({ ...source, name: `sinusoid/${args.split}` });
+  return { ...source, name: `sinusoid/${args.split}` };
 }
 
 /** The `'sinusoid'` dataset plugin. */

@@ -13,6 +13,7 @@ export * from './omniglot-splits.js';
 export * from './omniglot.js';
 export * from './one-shot-runs.js';
 export * from './mini-imagenet.js';
+export * from './warp.js';
 export * from './plugins/sinusoid.js';
 export * from './plugins/omniglot.js';
 export * from './plugins/mini-imagenet.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { zipSync } from 'fflate';
 import { MetaLearnError, createPluginContainer, deriveSeed, disposeEpisode, initEngine, listPlugins, pluginModule, resolvePlugin } from '@metalearn/core';
-import { datasetsModule, sampleSinusoidTask, sinusoidPlugin } from '@metalearn/datasets';
+import { affineWarpImage, datasetsModule, sampleSinusoidTask, sinusoidPlugin } from '@metalearn/datasets';
 import { realDataDir, syntheticOmniglotFiles, tempDir, testCacheDir } from './fixtures.js';
 
 await initEngine({ log: () => undefined });
@@ -62,6 +62,16 @@ test("'omniglot' through the container on a synthetic data dir: N-way K-shot sou
   await assert.rejects(plugin.create({ split: 'background', ways: 3, shots: 4, queryShots: 4, seed: 9, dataDir: root, options: { cacheDir: false } }), (err) => MetaLearnError.is(err, 'notEnoughExamples') && err.message.includes("class 'Alpha/character01'"));
   await assert.rejects(plugin.create({ split: 'background', ways: 3, shots: 1, queryShots: 1, seed: 9, dataDir: root, options: { resize: 3 } }), (err) => MetaLearnError.is(err, 'invalidArgument') && err.message.includes('options.resize must be a string'));
   await assert.rejects(plugin.create({ split: 'one-shot-runs', ways: 5, shots: 1, queryShots: 1, seed: 9, dataDir: root }), (err) => MetaLearnError.is(err, 'invalidArgument') && err.message.includes('ways 20, shots 1, queryShots 1'));
+  // options.warp: the same episode, every image sheared (a distribution shift at meta-test time).
+  const args = { split: 'background', ways: 3, shots: 1, queryShots: 1, seed: 4, dataDir: root };
+  const plain = (await plugin.create({ ...args, options: { cacheDir: false } })).episode(2);
+  const sheared = (await plugin.create({ ...args, options: { cacheDir: false, warp: { shear: 0.5 } } })).episode(2);
+  const px = await plain.support.x.data();
+  const expected = affineWarpImage(Float32Array.from(px.subarray(0, 784)), 28, 28, 1, { shear: 0.5 });
+  assert.deepEqual((await sheared.support.x.data()).subarray(0, 784), expected);
+  assert.deepEqual(await sheared.support.y.data(), await plain.support.y.data());
+  [plain, sheared].forEach(disposeEpisode);
+  await assert.rejects(plugin.create({ ...args, options: { warp: { shear: '1' } } }), (err) => MetaLearnError.is(err, 'invalidArgument') && err.message.includes('options.warp.shear must be a number'));
 });
 
 const real = realDataDir();

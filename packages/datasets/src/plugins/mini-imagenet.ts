@@ -2,12 +2,14 @@
  * The `'mini-imagenet'` dataset plugin: a Ravi & Larochelle split (mini-imagenet.ts) sampled
  * N-way K-shot (episode-sampler.ts; episode `i` depends only on `args.seed` and `i`).
  * Splits: `train`, `val`, `test`. Options: `cacheDir` (a path, or `false`), `imageSize` (84),
- * `archive` (file or folder under `mini-imagenet/`, e.g. `train-200.tar`).
+ * `archive` (file or folder under `mini-imagenet/`, e.g. `train-200.tar`), `warp` (an affine
+ * distribution shift applied to every image, see warp.ts).
  */
 import type { DatasetArgs, DatasetPlugin, EpisodeSource } from '@metalearn/core';
 import { createEpisodeSampler } from '../episode-sampler.js';
 import { MINI_IMAGENET_SPLITS, loadMiniImageNet, type MiniImageNetSplit } from '../mini-imagenet.js';
-import { checkSplit, readCacheDirOption, readOption, rejectUnknownOptions } from './options.js';
+import { warpDataset } from '../warp.js';
+import { checkSplit, readCacheDirOption, readOption, readWarpOption, rejectUnknownOptions } from './options.js';
 
 /**
  * Loads a mini-ImageNet split and returns its episode source.
@@ -16,7 +18,8 @@ import { checkSplit, readCacheDirOption, readOption, rejectUnknownOptions } from
 export async function openMiniImageNet(args: DatasetArgs): Promise<EpisodeSource> {
   const fn = 'miniImageNetPlugin.create';
   checkSplit(fn, args.split, MINI_IMAGENET_SPLITS);
-  rejectUnknownOptions(fn, args.options, ['cacheDir', 'imageSize', 'archive']);
+  rejectUnknownOptions(fn, args.options, ['cacheDir', 'imageSize', 'archive', 'warp']);
+  const warp = readWarpOption(fn, args.options);
   const imageSize = readOption(fn, args.options, 'imageSize', 'number');
   const archive = readOption(fn, args.options, 'archive', 'string');
   const cacheDir = readCacheDirOption(fn, args.options);
@@ -27,7 +30,7 @@ export async function openMiniImageNet(args: DatasetArgs): Promise<EpisodeSource
     ...(args.dataDir !== undefined ? { dataDir: args.dataDir } : {}),
     ...(cacheDir !== undefined ? { cacheDir } : {}),
   });
-  return createEpisodeSampler(ds, { ways: args.ways, shots: args.shots, queryShots: args.queryShots, seed: args.seed });
+  return createEpisodeSampler(warp ? warpDataset(ds, warp) : ds, { ways: args.ways, shots: args.shots, queryShots: args.queryShots, seed: args.seed });
 }
 
 /** The `'mini-imagenet'` dataset plugin. */

@@ -6,7 +6,8 @@
  * Splits: `train`, `val`, `test`, `trainval` (Vinyals), `background`, `evaluation`,
  * `background-small1`, `background-small2` (official), `one-shot-runs`.
  * Options: `cacheDir` (a path, or `false`), `resize` (`area`, `lanczos`, `nearest`),
- * `imageSize` (28), `rotations` (see {@link OmniglotOptions.rotations}).
+ * `imageSize` (28), `rotations` (see {@link OmniglotOptions.rotations}), `warp` (an affine
+ * distribution shift applied to every image, see warp.ts; not to the one-shot runs).
  */
 import { MetaLearnError, type DatasetArgs, type DatasetPlugin, type EpisodeSource } from '@metalearn/core';
 import { createEpisodeSampler } from '../episode-sampler.js';
@@ -15,7 +16,8 @@ import { omniglotPreprocessDefaults } from '../omniglot-preprocess.js';
 import { OMNIGLOT_SPLITS, type OmniglotSplit } from '../omniglot-splits.js';
 import { oneShotRunEpisode, readOneShotRuns } from '../one-shot-runs.js';
 import type { ResizeMethod } from '../resize.js';
-import { checkSplit, readCacheDirOption, readOption, rejectUnknownOptions } from './options.js';
+import { warpDataset } from '../warp.js';
+import { checkSplit, readCacheDirOption, readOption, readWarpOption, rejectUnknownOptions } from './options.js';
 
 /** The splits of the Omniglot plugin. */
 export const OMNIGLOT_PLUGIN_SPLITS: readonly string[] = [...OMNIGLOT_SPLITS, 'one-shot-runs'];
@@ -28,14 +30,16 @@ export const OMNIGLOT_PLUGIN_SPLITS: readonly string[] = [...OMNIGLOT_SPLITS, 'o
 export async function openOmniglot(args: DatasetArgs): Promise<EpisodeSource> {
   const fn = 'omniglotPlugin.create';
   checkSplit(fn, args.split, OMNIGLOT_PLUGIN_SPLITS);
-  rejectUnknownOptions(fn, args.options, ['cacheDir', 'resize', 'imageSize', 'rotations']);
+  rejectUnknownOptions(fn, args.options, ['cacheDir', 'resize', 'imageSize', 'rotations', 'warp']);
   const resize = readOption(fn, args.options, 'resize', 'string') as ResizeMethod | undefined;
   const imageSize = readOption(fn, args.options, 'imageSize', 'number');
   const pre = omniglotPreprocessDefaults(fn, { ...(resize !== undefined ? { resize } : {}), ...(imageSize !== undefined ? { imageSize } : {}) });
   const cacheDir = readCacheDirOption(fn, args.options);
   const rotations = readOption(fn, args.options, 'rotations', 'boolean');
+  const warp = readWarpOption(fn, args.options);
   const dataDir = args.dataDir !== undefined ? { dataDir: args.dataDir } : {};
   if (args.split === 'one-shot-runs') {
+    if (warp) throw new MetaLearnError('invalidArgument', `${fn}: options.warp does not apply to the one-shot runs (the official evaluation)`);
     if (args.ways !== 20 || args.shots !== 1 || args.queryShots !== 1) {
       throw new MetaLearnError('invalidArgument', `${fn}: the one-shot runs are 20-way 1-shot with one query per class; args must have ways 20, shots 1, queryShots 1, got ${args.ways}, ${args.shots}, ${args.queryShots}`);
     }
@@ -65,7 +69,7 @@ export async function openOmniglot(args: DatasetArgs): Promise<EpisodeSource> {
     ...(rotations !== undefined ? { rotations } : {}),
   };
   const ds = await loadOmniglot(opts);
-  return createEpisodeSampler(ds, { ways: args.ways, shots: args.shots, queryShots: args.queryShots, seed: args.seed });
+  return createEpisodeSampler(warp ? warpDataset(ds, warp) : ds, { ways: args.ways, shots: args.shots, queryShots: args.queryShots, seed: args.seed });
 }
 
 /** The `'omniglot'` dataset plugin. */

@@ -4,6 +4,7 @@
  * (a typo must not be silently ignored).
  */
 import { MetaLearnError, type PluginOptions } from '@metalearn/core';
+import type { AffineWarp } from '../warp.js';
 
 /**
  * Reads an optional option of a given JS type.
@@ -63,4 +64,26 @@ export function rejectUnknownOptions(fn: string, options: PluginOptions | undefi
  */
 export function checkSplit(fn: string, split: string, splits: readonly string[]): void {
   if (!splits.includes(split)) throw new MetaLearnError('invalidArgument', `${fn}: args.split must be one of ${splits.join(', ')}, got '${split}'`);
+}
+
+/**
+ * Reads the `warp` option of an image dataset: `{ shear?, scale?, rotationDeg?, translatePx? }`
+ * (see warp.ts), or absent.
+ * @throws MetaLearnError `invalidArgument` naming the field when it is not a number (pair).
+ */
+export function readWarpOption(fn: string, options: PluginOptions | undefined): AffineWarp | undefined {
+  const v = options?.['warp'];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MetaLearnError('invalidArgument', `${fn}: options.warp must be an object { shear, scale, rotationDeg, translatePx }, got ${JSON.stringify(v)}`);
+  const o = v as Record<string, unknown>;
+  rejectUnknownOptions(`${fn} (options.warp)`, o, ['shear', 'scale', 'rotationDeg', 'translatePx']);
+  const out: { shear?: number; scale?: number; rotationDeg?: number; translatePx?: readonly [number, number] } = {};
+  for (const k of ['shear', 'scale', 'rotationDeg'] as const) {
+    if (o[k] === undefined) continue;
+    if (typeof o[k] !== 'number') throw new MetaLearnError('invalidArgument', `${fn}: options.warp.${k} must be a number, got ${JSON.stringify(o[k])}`);
+    out[k] = o[k];
+  }
+  const t = readRangeOption(`${fn} (options.warp)`, o, 'translatePx');
+  if (t) out.translatePx = t;
+  return out;
 }

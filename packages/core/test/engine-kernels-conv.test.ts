@@ -1,6 +1,7 @@
 // The conv kernel fixes on every backend (cpu, wasm):
-// - wasm's added Conv2DBackpropFilter equals the cpu kernel and a float64 reference, for strides
-//   1 and 2, 'same' and 'valid' padding, odd (and even) input sizes, square and non-square filters;
+// - wasm's added Conv2DBackpropFilter and replaced Conv2DBackpropInput equal the cpu kernels and
+//   float64 references, for strides 1 and 2, 'same' and 'valid' padding, odd (and even) input
+//   sizes, square and non-square filters;
 // - the gradients of Conv2DBackpropFilter and Conv2DBackpropInput (both bilinear) against central
 //   finite differences, first and second order;
 // - second-order MAML through conv + maxPool and conv + avgPool: the meta-gradient of a one-step
@@ -70,6 +71,24 @@ function filterGradReference(x: Float32Array, dy: Float32Array, c: ConvCase): Fl
   return out;
 }
 
+/** The float64 input gradient: dx[n, p s + a - pt, q s + b - pl, i] += dy[n, p, q, o] W[a, b, i, o]. */
+function inputGradReference(dy: Float32Array, filter: Float32Array, c: ConvCase): Float64Array {
+  const info = tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.stride, 1, c.pad);
+  const [n, h, w, ci] = c.xShape;
+  const [fh, fw, , co] = c.filterShape;
+  const { outHeight: ho, outWidth: wo } = info;
+  const out = new Float64Array(n * h * w * ci);
+  for (let m = 0; m < n; m++) for (let p = 0; p < ho; p++) for (let q = 0; q < wo; q++) for (let a = 0; a < fh; a++) for (let b = 0; b < fw; b++) {
+    const r = p * c.stride + a - info.padInfo.top;
+    const t = q * c.stride + b - info.padInfo.left;
+    if (r < 0 || r >= h || t < 0 || t >= w) continue;
+    for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) {
+      out[((m * h + r) * w + t) * ci + i]! += dy[((m * ho + p) * wo + q) * co + o]! * filter[((a * fw + b) * ci + i) * co + o]!;
+    }
+  }
+  return out;
+}
+
 function convOutShape(c: ConvCase): number[] {
   return tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.stride, 1, c.pad).outShape;
 }
@@ -119,6 +138,45 @@ test('Conv2DBackpropFilter: wasm (added) equals the cpu kernel and a float64 ref
     assert.ok(diff / scale < 1e-5, `${JSON.stringify(c)}: wasm vs cpu relative difference ${diff / scale}`);
   });
   t.diagnostic(`${CASES.length} cases; worst relative error vs float64 ${worstRef.toExponential(2)}, wasm vs cpu ${worstCpu.toExponential(2)} (tolerance 1e-5)`);
+});
+
+function runInputGrad(dy: tf.Tensor, filter: tf.Tensor, c: ConvCase): Float32Array {
+  return tf.tidy(() => {
+    const out = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', inputShape: c.xShape }) as tf.Tensor;
+    assert.deepEqual(out.shape, c.xShape);
+    return out.dataSync() as Float32Array;
+  });
+}
+
+test('Conv2DBackpropInput: wasm (replaced, via XNNPACK Conv2D) equals the cpu kernel and a float64 reference for every stride/padding/size combination', async (t) => {
+  const rng = createRng(102);
+  const inputs = CASES.map((c) => ({ dy: normals(rng, convOutShape(c).reduce((p, d) => p * d, 1)), filter: normals(rng, c.filterShape.reduce((p, d) => p * d, 1)) }));
+  const results: Record<string, Float32Array[]> = {};
+  for (const backend of backends) {
+    await initEngine({ backend, log: () => {} });
+    const before = tf.memory().numTensors;
+    results[backend] = CASES.map((c, k) => {
+      const dy = tf.tensor(inputs[k]!.dy, convOutShape(c));
+      const filter = tf.tensor(inputs[k]!.filter, c.filterShape);
+      const out = runInputGrad(dy, filter, c);
+      tf.dispose([dy, filter]);
+      return out;
+    });
+    assert.equal(tf.memory().numTensors, before, `${backend}: Conv2DBackpropInput leaked tensors`);
+  }
+  let worst = 0;
+  CASES.forEach((c, k) => {
+    const ref = inputGradReference(new Float32Array(inputs[k]!.dy), new Float32Array(inputs[k]!.filter), c);
+    const scale = Math.max(1, ...Array.from(ref, Math.abs));
+    for (const backend of backends) {
+      const got = results[backend]![k]!;
+      let err = 0;
+      for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(got[i]! - ref[i]!));
+      worst = Math.max(worst, err / scale);
+      assert.ok(err / scale < 1e-5, `${backend} ${JSON.stringify(c)}: relative error ${err / scale} vs float64`);
+    }
+  });
+  t.diagnostic(`${CASES.length} cases; worst relative error vs float64 ${worst.toExponential(2)} (tolerance 1e-5)`);
 });
 
 test('the kernel doctor checks pass on every backend and leave no tensor behind', async (t) => {

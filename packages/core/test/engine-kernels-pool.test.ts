@@ -271,7 +271,7 @@ test('gradients of MaxPoolGrad, MetaLearnMaxPoolGather and AvgPoolGrad, first an
 });
 
 test('registering the kernel fixes again is a no-op: same registry entries, AvgPoolGrad not rescaled twice', async () => {
-  const names: Array<[string, string]> = [['Conv2DBackpropFilter', 'wasm'], ['MaxPoolGrad', 'cpu'], ['MaxPoolGrad', 'wasm'], ['MetaLearnMaxPoolGather', 'cpu'], ['MetaLearnMaxPoolGather', 'wasm'], ['AvgPoolGrad', 'cpu'], ['AvgPoolGrad', 'wasm']];
+  const names: Array<[string, string]> = [['Conv2DBackpropFilter', 'wasm'], ['Conv2DBackpropInput', 'wasm'], ['MaxPoolGrad', 'cpu'], ['MaxPoolGrad', 'wasm'], ['MetaLearnMaxPoolGather', 'cpu'], ['MetaLearnMaxPoolGather', 'wasm'], ['AvgPoolGrad', 'cpu'], ['AvgPoolGrad', 'wasm']];
   const kernels = names.map(([k, b]) => tf.getKernel(k, b));
   const grads = ['Conv2DBackpropFilter', 'MaxPoolGrad', 'MetaLearnMaxPoolGather', 'AvgPoolGrad'].map((k) => tf.getGradient(k));
   assert.ok(kernels.every((k) => k !== undefined) && grads.every((g) => g !== undefined));

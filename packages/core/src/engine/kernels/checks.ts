@@ -5,6 +5,7 @@
  * | check                                                        | tfjs 4.22 gives          | tolerance |
  * | ------------------------------------------------------------ | ------------------------ | --------- |
  * | Conv2DBackpropFilter (stride 2, 'same', 7x5) vs float64      | throws on wasm           | 1e-5 rel. |
+ * | Conv2DBackpropInput (stride 2, 'same', 7x5) vs float64       | right, 10x slower on wasm | 1e-5 rel. |
  * | MaxPoolGrad: negative window, ties, 'same' border vs by hand | wasm: wrong (3 of 4)     | 0         |
  * | AvgPoolGrad 2x2 stride 1 'same' on 3x3 vs by hand            | 1 instead of 2.25 (corner) | 1e-6    |
  * | Hessian-vector product through conv + maxPool vs differences | throws (no gradient)     | 1e-3 rel. |
@@ -57,6 +58,38 @@ function conv2dBackpropFilterCheck(): Check {
     return (out as tf.Tensor).dataSync();
   });
   const ref = filterGradReference(x, xShape, dy, info);
+  const scale = Math.max(1, ...Array.from(ref, Math.abs));
+  return { value: maxAbsDiff(got, ref) / scale, expected: 0 };
+}
+
+/** The float64 input gradient: dx[n, p s + a - pt, q s + b - pl, i] += dy[n, p, q, o] W[a, b, i, o]. */
+function inputGradReference(dy: Float32Array, filter: Float32Array, xShape: number[], info: tf.backend_util.Conv2DInfo): Float64Array {
+  const [n, h, w, ci] = xShape as [number, number, number, number];
+  const { filterHeight: fh, filterWidth: fw, outChannels: co, outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
+  const out = new Float64Array(n * h * w * ci);
+  for (let m = 0; m < n; m++) for (let p = 0; p < ho; p++) for (let q = 0; q < wo; q++) for (let a = 0; a < fh; a++) for (let b = 0; b < fw; b++) {
+    const r = p * sh + a - info.padInfo.top;
+    const t = q * sw + b - info.padInfo.left;
+    if (r < 0 || r >= h || t < 0 || t >= w) continue;
+    for (let i = 0; i < ci; i++) {
+      for (let o = 0; o < co; o++) out[((m * h + r) * w + t) * ci + i]! += dy[((m * ho + p) * wo + q) * co + o]! * filter[((a * fw + b) * ci + i) * co + o]!;
+    }
+  }
+  return out;
+}
+
+function conv2dBackpropInputCheck(): Check {
+  const rng = createRng(8);
+  const xShape: [number, number, number, number] = [2, 7, 5, 3];
+  const filterShape: [number, number, number, number] = [3, 3, 3, 4];
+  const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, 2, 1, 'same');
+  const dy = Float32Array.from({ length: tf.util.sizeFromShape(info.outShape) }, () => rng.normal());
+  const filter = Float32Array.from({ length: 3 * 3 * 3 * 4 }, () => rng.normal());
+  const got = tf.tidy(() => {
+    const out = tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy, info.outShape), filter: tf.tensor(filter, filterShape) }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: xShape });
+    return (out as tf.Tensor).dataSync();
+  });
+  const ref = inputGradReference(dy, filter, xShape, info);
   const scale = Math.max(1, ...Array.from(ref, Math.abs));
   return { value: maxAbsDiff(got, ref) / scale, expected: 0 };
 }
@@ -126,6 +159,7 @@ function hvpCheck(pool: (t: tf.Tensor4D) => tf.Tensor4D, stride: number): Check 
 /** The kernel checks of `metalearn doctor` (the table above). */
 export const kernelChecks: EngineCheck[] = [
   { name: 'Conv2DBackpropFilter (stride 2, same, 7x5x3 -> 3x3x3x4) vs float64 reference, relative', tolerance: 1e-5, run: conv2dBackpropFilterCheck },
+  { name: 'Conv2DBackpropInput (stride 2, same, 4x3x4 -> 7x5x3) vs float64 reference, relative', tolerance: 1e-5, run: conv2dBackpropInputCheck },
   { name: "MaxPoolGrad 3x3 stride 2 'same': negative window, ties (first maximum), padded border, vs hand values", tolerance: 0, run: maxPoolGradCheck },
   { name: "AvgPoolGrad 2x2 stride 1 'same': border windows divided by their real pixels, vs hand values", tolerance: 1e-6, run: avgPoolGradCheck },
   { name: 'Hessian-vector product through conv + maxPool 2x2 vs central differences, relative', tolerance: 1e-3, run: () => hvpCheck((t) => tf.maxPool(t, 2, 2, 'valid'), 1) },

@@ -21,8 +21,11 @@ const SOLVER = 'gradient solver';
  * `phi_0 = theta`, `phi_{k+1}[p] = phi_k[p] - alpha_{p,k} * ∂L_support(phi_k; innerStep = k) / ∂phi_k[p]`
  * for `p ∈ A`, with `alpha_{p,k}` = `innerLr` (MAML), a learned element-wise tensor (Meta-SGD), a
  * learned scalar per tensor and step (MAML++ LSLR) or a learned tensor per step (both).
- * Query predictions use `phi_K` with `innerStep = K` (`ctx.innerStep` counts the updates applied,
- * so a backbone with per-step batch norm needs `K + 1` sets; MAML++ "BNRS/BNWB").
+ * Query predictions use `phi_K` with `innerStep = K` (`ctx.innerStep` counts the updates applied).
+ * With MAML++ per-step batch norm ("BNWB", Conv-4's `normSteps`), `K + 1` sets give the query its
+ * own set; with `K` sets Conv-4 clamps the index, so the query shares the last support step's set,
+ * as in the MAML++ reference code. The reference code does not adapt batch-norm parameters in the
+ * inner loop: `adapt: '^(?!backbone/norm)'` does the same here.
  *
  * Meta-gradient (the caller differentiates the query loss of `predict`):
  * - `order: 'second'` (MAML): the inner gradients are differentiated too (tfjs records the inner

@@ -165,11 +165,13 @@ export function decodeCacheFile(bytes: Uint8Array, key: unknown): CachePayload |
     if (!Number.isInteger(spec.offset) || !Number.isInteger(spec.length) || spec.offset + spec.length * size > body.length) {
       return `array '${spec.name}' out of bounds`;
     }
-    // Copy into a fresh, aligned buffer: the file buffer is released and alignment is guaranteed.
-    const raw = new Uint8Array(body.subarray(spec.offset, spec.offset + spec.length * size));
-    if (spec.dtype === 'uint8') arrays[spec.name] = raw;
-    else if (spec.dtype === 'int32') arrays[spec.name] = new Int32Array(raw.buffer, 0, spec.length);
-    else if (spec.dtype === 'float32') arrays[spec.name] = new Float32Array(raw.buffer, 0, spec.length);
+    // A view into the file's bytes when aligned (the usual case: the payload is 8-byte aligned
+    // in the file and large reads get their own ArrayBuffer); otherwise an aligned copy.
+    let raw = body.subarray(spec.offset, spec.offset + spec.length * size);
+    if (raw.byteOffset % size !== 0) raw = Buffer.from(new Uint8Array(raw).buffer);
+    if (spec.dtype === 'uint8') arrays[spec.name] = new Uint8Array(raw.buffer, raw.byteOffset, spec.length);
+    else if (spec.dtype === 'int32') arrays[spec.name] = new Int32Array(raw.buffer, raw.byteOffset, spec.length);
+    else if (spec.dtype === 'float32') arrays[spec.name] = new Float32Array(raw.buffer, raw.byteOffset, spec.length);
     else return `array '${spec.name}' has unknown dtype '${String(spec.dtype)}'`;
   }
   return { meta: header.meta, arrays };

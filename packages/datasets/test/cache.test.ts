@@ -34,6 +34,13 @@ test('encode/decode round-trips every dtype bit-exactly and aligns the payload t
   const header = JSON.parse(bytes.subarray(12, 12 + headerLen).toString('utf8'));
   assert.equal(header.formatVersion, CACHE_FORMAT_VERSION);
   for (const a of header.arrays) assert.equal((bodyStart + a.offset) % 8, 0, `array ${a.name} is 8-byte aligned`);
+  // Bytes at an odd address (a view into a larger buffer): float32/int32 arrays are copied to alignment.
+  const shifted = Buffer.alloc(bytes.length + 1);
+  bytes.copy(shifted, 1);
+  const odd = decodeCacheFile(shifted.subarray(1), key);
+  assert.ok(typeof odd !== 'string', String(odd));
+  assert.deepEqual([...odd.arrays['values']!], [...payload().arrays['values']!]);
+  assert.deepEqual([...odd.arrays['ids']!], [-5, 0, 2 ** 31 - 1]);
 });
 
 test('decodeCacheFile rejects (never trusts) a wrong key, a flipped payload byte, a truncation, a bad magic, a bad version', () => {

@@ -55,9 +55,9 @@ function rawBatchMatMul(backend: WasmBackendInternals): RawBatchMatMul {
   return raw;
 }
 
-/** The shape `[1, rows, cols]` as the bytes of an `Int32Array` (how wasm takes shapes). */
-function shapeBytes(rows: number, cols: number): Uint8Array {
-  return new Uint8Array(new Int32Array([1, rows, cols]).buffer);
+/** A shape as the bytes of an `Int32Array` (how wasm takes shapes). */
+function shapeBytes(shape: readonly number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(shape).buffer);
 }
 
 /**
@@ -75,15 +75,72 @@ export function heapOffset(backend: WasmBackendInternals, info: tf.TensorInfo): 
   return data.memoryOffset;
 }
 
+/** A float32 rank-3 tensor `[batch, rows, cols]` somewhere in the wasm heap. */
+export interface HeapTensor3 {
+  /** Byte offset of its first element. */
+  readonly offset: number;
+  readonly shape: readonly [number, number, number];
+}
+
+/**
+ * Runs wasm's C `BatchMatMul` on views of the heap (fresh tensor ids registered for this one
+ * call, then disposed with whatever operator XNNPACK built for them):
+ * out[t, i, j] = sum over l of op(A)[t_A, i, l] op(B)[t_B, l, j], op = transpose when asked,
+ * t_A = t or 0 when A has one batch (likewise t_B). The C function takes XNNPACK's
+ * fully-connected path only for one batch each and no transposes; otherwise its scalar loop.
+ * @param backend - the wasm backend.
+ * @param a - `A: [B_a, M, K]` (`[B_a, K, M]` when `transposeA`).
+ * @param b - `B: [B_b, K, N]` (`[B_b, N, K]` when `transposeB`), `B_a = B_b` or one of them 1.
+ * @param transposeA - whether A is stored transposed.
+ * @param transposeB - whether B is stored transposed.
+ * @param outOffset - byte offset of `out: float32 [max(B_a, B_b), M, N]`, overwritten.
+ * @throws MetaLearnError `invalidArgument` when a dimension is not a positive integer or the
+ *   batches are neither equal nor 1.
+ */
+export function wasmBatchMatMulOnViews(
+  backend: WasmBackendInternals,
+  a: HeapTensor3,
+  b: HeapTensor3,
+  transposeA: boolean,
+  transposeB: boolean,
+  outOffset: number,
+): void {
+  const dims = [...a.shape, ...b.shape];
+  if (!dims.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new MetaLearnError('invalidArgument', `wasmBatchMatMulOnViews: shapes must be positive integers, got [${a.shape}] and [${b.shape}]`);
+  }
+  const [batchA, rowsA, colsA] = a.shape;
+  const [batchB, rowsB, colsB] = b.shape;
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) {
+    throw new MetaLearnError('invalidArgument', `wasmBatchMatMulOnViews: batches must be equal or 1, got ${batchA} and ${batchB}`);
+  }
+  const m = transposeA ? colsA : rowsA;
+  const n = transposeB ? rowsB : colsB;
+  const raw = rawBatchMatMul(backend);
+  const { tfjs } = backend.wasm;
+  const aId = backend.dataIdNextNumber++;
+  const bId = backend.dataIdNextNumber++;
+  const outId = backend.dataIdNextNumber++;
+  tfjs.registerTensor(aId, batchA * rowsA * colsA, a.offset);
+  tfjs.registerTensor(bId, batchB * rowsB * colsB, b.offset);
+  tfjs.registerTensor(outId, Math.max(batchA, batchB) * m * n, outOffset);
+  try {
+    raw(aId, shapeBytes(a.shape), 3, bId, shapeBytes(b.shape), 3, transposeA, transposeB, outId);
+  } finally {
+    tfjs.disposeData(aId);
+    tfjs.disposeData(bId);
+    tfjs.disposeData(outId);
+  }
+}
+
 /**
  * `out = A B` by XNNPACK on float32 row-major matrices in the wasm heap:
- * out[i, j] = sum over l < K of A[i, l] B[l, j], i < M, j < N.
- * Registers three view ids (A: M K, B: K N, out: M N elements at the given byte offsets) for
- * the one call and disposes them (and the operator XNNPACK built for B) after it.
+ * out[i, j] = sum over l < K of A[i, l] B[l, j], i < M, j < N
+ * ({@link wasmBatchMatMulOnViews} with one batch and no transposes: the fast path).
  * @param backend - the wasm backend.
  * @param aOffset - byte offset of `A: float32 [M, K]`.
  * @param bOffset - byte offset of `B: float32 [K, N]`.
- * @param outOffset - byte offset of `out: float32 [M, N]`, written (not accumulated).
+ * @param outOffset - byte offset of `out: float32 [M, N]`, overwritten.
  * @param m - `M >= 1`.
  * @param k - `K >= 1`.
  * @param n - `N >= 1`.
@@ -98,22 +155,5 @@ export function xnnMatMulInto(
   k: number,
   n: number,
 ): void {
-  if (!(Number.isInteger(m) && Number.isInteger(k) && Number.isInteger(n) && m >= 1 && k >= 1 && n >= 1)) {
-    throw new MetaLearnError('invalidArgument', `xnnMatMulInto: m, k, n must be positive integers, got ${m}, ${k}, ${n}`);
-  }
-  const raw = rawBatchMatMul(backend);
-  const { tfjs } = backend.wasm;
-  const aId = backend.dataIdNextNumber++;
-  const bId = backend.dataIdNextNumber++;
-  const outId = backend.dataIdNextNumber++;
-  tfjs.registerTensor(aId, m * k, aOffset);
-  tfjs.registerTensor(bId, k * n, bOffset);
-  tfjs.registerTensor(outId, m * n, outOffset);
-  try {
-    raw(aId, shapeBytes(m, k), 3, bId, shapeBytes(k, n), 3, false, false, outId);
-  } finally {
-    tfjs.disposeData(aId);
-    tfjs.disposeData(bId);
-    tfjs.disposeData(outId);
-  }
+  wasmBatchMatMulOnViews(backend, { offset: aOffset, shape: [1, m, k] }, { offset: bOffset, shape: [1, k, n] }, false, false, outOffset);
 }

@@ -5,6 +5,7 @@
  * | -------------------------------------- | ---------- | -------------------------------------------- |
  * | kernel `Conv2DBackpropFilter`          | wasm       | added (missing): XNNPACK Conv2D on transposes |
  * | kernel `Conv2DBackpropInput`           | wasm       | replaced: XNNPACK Conv2D, ~10x faster         |
+ * | kernel `BatchMatMul`, `_FusedMatMul`   | wasm       | replaced: XNNPACK for every transpose/batch   |
  * | kernel `MaxPoolGrad`                   | cpu, wasm  | replaced: one tie rule (first maximum)        |
  * | kernel `MetaLearnMaxPoolGather`        | cpu, wasm  | added: the adjoint of `MaxPoolGrad`           |
  * | kernel `AvgPoolGrad`                   | cpu, wasm  | wrapped: divides by real pixels at borders    |
@@ -28,6 +29,8 @@ import { maxPoolGradGradConfig } from './grad-max-pool-grad.js';
 import { avgPoolGradKernel } from './kernel-avg-pool-grad.js';
 import { conv2dBackpropFilterWasm } from './kernel-conv2d-backprop-filter-wasm.js';
 import { conv2dBackpropInputWasm } from './kernel-conv2d-backprop-input-wasm.js';
+import { batchMatMulWasm } from './kernel-batch-matmul-wasm.js';
+import { fusedMatMulWasm } from './kernel-fused-matmul-wasm.js';
 import { MAX_POOL_GATHER, maxPoolGatherKernel } from './kernel-max-pool-gather.js';
 import { maxPoolGradKernel } from './kernel-max-pool-grad.js';
 
@@ -75,6 +78,8 @@ function installAvgPoolGrad(backendName: HostBackendName): void {
 export function registerKernelFixes(): void {
   installKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm });
   installKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2dBackpropInputWasm });
+  installKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMulWasm });
+  installKernel({ kernelName: '_FusedMatMul', backendName: 'wasm', kernelFunc: fusedMatMulWasm });
   for (const backendName of KERNEL_FIX_BACKENDS) {
     installKernel({ kernelName: 'MaxPoolGrad', backendName, kernelFunc: maxPoolGradKernel(backendName) });
     installKernel({ kernelName: MAX_POOL_GATHER, backendName, kernelFunc: maxPoolGatherKernel(backendName) });

@@ -322,3 +322,30 @@ test('second-order MAML through conv + maxPool and conv + avgPool: meta-gradient
     assert.ok(diff / scale < 1e-4, `${JSON.stringify(net)}: cpu and wasm meta-gradients differ by ${diff / scale}`);
   });
 });
+
+test('tf.fused.conv2d (bias; linear, relu, elu): grad-of-grad w.r.t. the filter equals the unfused graph on every backend', async () => {
+  const rng = createRng(404);
+  const xv = normals(rng, 2 * 5 * 5 * 2);
+  const bv = normals(rng, 3);
+  const wv = normals(rng, 3 * 3 * 2 * 3, 0.5);
+  for (const backend of backends) {
+    await initEngine({ backend, log: () => {} });
+    const before = tf.memory().numTensors;
+    for (const activation of ['linear', 'relu', 'elu'] as const) {
+      const [diff, scale] = tf.tidy(() => {
+        const x = tf.tensor4d(xv, [2, 5, 5, 2]);
+        const bias = tf.tensor1d(bv);
+        const w = tf.tensor4d(wv, [3, 3, 2, 3]);
+        const act = (y: tf.Tensor): tf.Tensor => (activation === 'relu' ? tf.relu(y) : activation === 'elu' ? tf.elu(y) : y);
+        const fused = (u: tf.Tensor): tf.Scalar => tf.sum(tf.square(tf.fused.conv2d({ x, filter: u as tf.Tensor4D, strides: 2, pad: 'same', bias, activation })));
+        const plain = (u: tf.Tensor): tf.Scalar => tf.sum(tf.square(act(tf.add(tf.conv2d(x, u as tf.Tensor4D, 2, 'same'), bias))));
+        const gg = (f: (u: tf.Tensor) => tf.Scalar): tf.Tensor => tf.grad((u: tf.Tensor) => tf.sum(tf.square(tf.grad(f)(u))))(w);
+        const a = gg(fused);
+        const b = gg(plain);
+        return [tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!, tf.max(tf.abs(b)).dataSync()[0]!];
+      });
+      assert.ok(scale! > 1 && diff! <= 1e-6 * scale!, `${backend} ${activation}: fused vs unfused ${diff} (scale ${scale})`);
+    }
+    assert.equal(tf.memory().numTensors, before, `${backend}: leaked tensors`);
+  }
+});

@@ -39,7 +39,7 @@ export const MINI_IMAGENET_SPLITS: readonly MiniImageNetSplit[] = ['train', 'val
 export const MINI_IMAGENET_CLASSES: Readonly<Record<MiniImageNetSplit, number>> = { train: 64, val: 16, test: 20 };
 
 /** Bumped whenever the decoding's output changes, to invalidate cached arrays. */
-export const MINI_IMAGENET_DECODE_VERSION = 1;
+export const MINI_IMAGENET_DECODE_VERSION = 2;
 
 /** Options of {@link loadMiniImageNet}. */
 export interface MiniImageNetOptions {
@@ -144,8 +144,7 @@ export async function loadMiniImageNet(options: MiniImageNetOptions): Promise<Mi
         if (img.width === size && img.height === size) {
           pixels.set(img.data.subarray(0, px), i * px);
         } else {
-          const r = resizeImage(img.data, img.height, img.width, 3, size, size, 'lanczos');
-          for (let k = 0; k < px; k++) pixels[i * px + k] = Math.max(0, Math.min(255, Math.round(r[k]!)));
+          pixels.set(resizeImage(img.data, img.height, img.width, 3, size, size, 'lanczos', { roundTo8Bit: true }), i * px);
         }
       }
       return { meta: { classes }, arrays: { pixels } };

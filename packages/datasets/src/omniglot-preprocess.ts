@@ -7,8 +7,11 @@
  *   and the float value read back is `q / 255`.
  *
  * With the default `'area'` resize, a 28x28 value is the exact ink fraction of its 3.75x3.75
- * source cell before 8-bit rounding (|error| <= 1/510). Inverting before or after resizing is
- * the same (every filter's weights sum to 1, and clipping commutes with `v -> 1 - v`).
+ * source cell before 8-bit rounding (|error| <= 1/510). With `'lanczos'` the resize runs, as in
+ * Pillow, on the 8-bit gray image (paper = 255) with clipping and rounding after each pass, and
+ * the result is inverted (`q = 255 − L`), reproducing torchvision's `convert('L')` +
+ * `Resize(LANCZOS)` + `1 − x` to within a level. `'nearest'` reproduces MAML's binary images
+ * exactly (checked against Pillow 9.4).
  *
  * @see Lake, Salakhutdinov & Tenenbaum 2015 (the data); Santoro et al. 2016 and Vinyals et al.
  *   2016 (28x28, ink = 1); Finn et al. 2017 (MAML), whose pipeline is `'nearest'` in effect (see
@@ -27,7 +30,7 @@ export interface OmniglotPreprocessOptions {
 }
 
 /** Bumped whenever the preprocessing's output changes, to invalidate cached arrays. */
-export const OMNIGLOT_PREPROCESS_VERSION = 1;
+export const OMNIGLOT_PREPROCESS_VERSION = 2;
 
 /**
  * Validates and fills in the defaults of {@link OmniglotPreprocessOptions}.
@@ -59,9 +62,15 @@ export function omniglotPreprocessDefaults(fn: string, options: OmniglotPreproce
 export function preprocessOmniglotPng(bytes: Uint8Array, name: string, options: Required<OmniglotPreprocessOptions>, out: Uint8Array, offset: number): void {
   const img = decodePng(bytes, name);
   const gray = toGray8(img);
+  const s = options.imageSize;
+  if (options.resize === 'lanczos') {
+    // Pillow's 8-bit pipeline on the gray image (clip and round between passes), then invert.
+    const small = img.width === s && img.height === s ? Float64Array.from(gray) : resizeImage(gray, img.height, img.width, 1, s, s, 'lanczos', { roundTo8Bit: true });
+    for (let i = 0; i < s * s; i++) out[offset + i] = 255 - small[i]!;
+    return;
+  }
   const ink = new Float64Array(gray.length);
   for (let i = 0; i < gray.length; i++) ink[i] = 1 - gray[i]! / 255;
-  const s = options.imageSize;
   const small = img.width === s && img.height === s ? ink : resizeImage(ink, img.height, img.width, 1, s, s, options.resize);
   for (let i = 0; i < s * s; i++) {
     const v = small[i]!;

@@ -198,3 +198,31 @@ test('real Omniglot: a known drawing (Alphabet_of_the_Magi/character01/0709_01.p
   assert.ok(x.every((v) => v >= 0 && v <= 1));
   assert.ok(x.some((v) => v > 0.99) && x.filter((v) => v === 0).length > 392, 'ink = 1 on strokes, paper = 0 mostly');
 });
+
+// Pillow 9.4 reference outputs for images_background/Alphabet_of_the_Magi/character01/0709_01.png,
+// computed outside this project (python3: PIL.Image):
+//   MAML:      1 - np.array(Image.open(p).resize((28, 28), Image.LANCZOS))  (mode '1': Pillow uses NEAREST), as 784 bits
+//   MAML_ROT:  the same after Image.open(p).rotate(90)
+//   TV_LANCZOS: np.array(Image.open(p).convert('L').resize((28, 28), Image.LANCZOS)), 784 gray bytes (paper = 255)
+const PIL_MAML = '00000000000000000000000000000000000000000000000000000000000000007003f001801800080180008018001c018001c01b001c01b003c010006c010004fff000e3800002000000000000000000000000000000000000000000000000000000';
+const PIL_MAML_ROT90 = '0000000000000000000000000000004300000430000040000007f000007fe000040200000020000002000000200000020000002000000300000030000003000007e00003fe0000678000040d80004070000001000000000000000000000000000000';
+const PIL_TV_LANCZOS =
+  'fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffefefffffffffffffffffffffffefefefefefffffffffffffffffffffffffcfefffffffffffffffffffffffffffffffffffffffffffffffefcfffffffefffffffffffffffffcfaf9fcfcfffffffffffffffbff8d091365f9fffefffffffffdffd90914190c095ffffcfffffffffdffcb927f0748f0fdfefffffffeffec92390f9492bdfffeffffffffffffffffffb600b0fffbfffffffffffeff7822fffffffffffffffffffffffdf8fbb7029ffffbfffffffffffdfb3746fbf6f9fffffffffffffffffffcfe5f0167fffbfffffffffffeff1f71fffffffffffffffffffffffdfeee0e0068fffbfffffffffffeff2568ff8d79fffdfffffffffffffbff9d081660fffbfffffffffffeff2166ff755cfffdfffffffffffdfdea086e4654fef7fcfffffffdffdc03a3fffffffffffffffffffffcff4b0bf33b5bffffffffffffffffab01e4fffcfdfffffffffffffcff9400afff350030574915151514160705f4fefefffffffffffffffcff4000219fbf83453337777f7e7f8082a7fefefffffffffffffffffefeea9d6ed8fffffffffffffffffffffffffffffffffffffffffffffffffffffffffcfbfcfcfcfbfbfbfbfbfbfcfffffffffffffffffffffffffefbfbfeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff';
+const bitsOf = (hex: string) => BigInt(`0x${hex}`).toString(2).padStart(784, '0').split('').map(Number);
+
+test("real Omniglot against Pillow 9.4: 'nearest' = MAML's images bit for bit (rot090 too); 'lanczos' = torchvision's within one level", { skip: skipReal }, async (t) => {
+  const load = (resize: 'nearest' | 'lanczos', rotations: boolean) => loadOmniglot({ split: 'background', dataDir: real, cacheDir: testCacheDir(), resize, rotations });
+  const x = new Float32Array(784);
+  const nearest = await load('nearest', true);
+  nearest.writeExample(classIndexOf(nearest, 'Alphabet_of_the_Magi/character01/rot000'), 0, x, 0);
+  assert.deepEqual([...x], bitsOf(PIL_MAML));
+  nearest.writeExample(classIndexOf(nearest, 'Alphabet_of_the_Magi/character01/rot090'), 0, x, 0);
+  assert.deepEqual([...x], bitsOf(PIL_MAML_ROT90), 'rot090 = PIL Image.rotate(90) (counter-clockwise)');
+  const lanczos = await load('lanczos', false);
+  lanczos.writeExample(classIndexOf(lanczos, 'Alphabet_of_the_Magi/character01'), 0, x, 0);
+  const ref = Buffer.from(PIL_TV_LANCZOS, 'hex');
+  let worst = 0;
+  for (let i = 0; i < 784; i++) worst = Math.max(worst, Math.abs(Math.round(x[i]! * 255) - (255 - ref[i]!)));
+  t.diagnostic(`lanczos: max |ours - Pillow| = ${worst} levels of 255`);
+  assert.ok(worst <= 1, `${worst} levels`);
+});

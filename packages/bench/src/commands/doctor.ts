@@ -12,6 +12,7 @@ import {
   runCheck,
   listPlugins,
   gradientChecks,
+  kernelChecks,
   linalgChecks,
   type BackendName,
   type CheckResult,
@@ -41,7 +42,7 @@ export interface DoctorReport {
 
 /** Every engine check, in the order doctor runs them. */
 export function allEngineChecks(): EngineCheck[] {
-  return [...gradientChecks, ...linalgChecks];
+  return [...gradientChecks, ...kernelChecks, ...linalgChecks];
 }
 
 function packageVersion(): string {

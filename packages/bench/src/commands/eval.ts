@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import cliProgress from 'cli-progress';
 import { disposeEpisode, initEngine, MetaLearnError, type BackendName, type Episode, type EpisodeSource, type Learner } from '@metalearn/core';
 import { createHostContainer } from '../container.js';
 import { createComposedLearner } from '../compose.js';
@@ -14,6 +13,7 @@ import { loadCheckpoint } from '../checkpoint-file.js';
 import { meanCi95 } from '../stats.js';
 import { appendJsonLine } from '../atomic-file.js';
 import { currentCommit } from '../git-commit.js';
+import { startProgress } from '../progress.js';
 import type { ResultRecord } from '../result-record.js';
 
 /**
@@ -95,8 +95,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const composition = usesSteps ? { ...ckpt.composition, solverOptions: { ...ckpt.composition.solverOptions, evalInnerSteps: innerStepsTest } } : ckpt.composition;
   const learner = createComposedLearner(container, composition, task, config.seed);
   learner.load(ckpt.state);
-  const bar = new cliProgress.SingleBar({ format: 'episode {value}/{total} |{bar}| ETA {eta_formatted}', noTTYOutput: true, notTTYSchedule: 10_000, stream: process.stderr }, cliProgress.Presets.shades_classic);
-  if (!o.quiet) bar.start(episodes, 0);
+  const bar = startProgress('episode', episodes, 0, [], o.quiet === true);
   const scores: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < episodes; i++) {
@@ -107,9 +106,9 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     } finally {
       disposeEpisode(e);
     }
-    if (!o.quiet) bar.update(i + 1);
+    bar.update(i + 1);
   }
-  if (!o.quiet) bar.stop();
+  bar.stop();
   learner.dispose();
   const metric = o.oneShotRuns ? 'error' : source.kind === 'classification' ? 'accuracy' : 'mse';
   const values = metric === 'error' ? scores.map((a) => 1 - a) : scores;

@@ -5,7 +5,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import cliProgress from 'cli-progress';
 import { MetaLearnError, disposeEpisode, initEngine, type BackendName, type Learner } from '@metalearn/core';
 import { createHostContainer } from '../container.js';
 import { resolveRunConfig, type RunConfig } from '../run-config.js';
@@ -14,6 +13,7 @@ import { openSource, DEFAULT_SPLITS } from '../sources.js';
 import { loadCheckpoint, saveCheckpoint, checkpointPath } from '../checkpoint-file.js';
 import { appendJsonLine, writeFileAtomic } from '../atomic-file.js';
 import { currentCommit } from '../git-commit.js';
+import { startProgress } from '../progress.js';
 
 /** Options of {@link runTrain}. */
 export interface TrainOptions {
@@ -75,17 +75,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   const save = (wallSeconds: number) =>
     saveCheckpoint(o.out, { version: 1, config, composition, state: learner.state(), wallSeconds, commit, savedAt: new Date().toISOString() });
 
-  const bar = new cliProgress.SingleBar(
-    {
-      format: 'meta-step {value}/{total} |{bar}| loss {loss} acc {acc} | {rate} steps/s | ETA {eta_formatted}',
-      noTTYOutput: true,
-      notTTYSchedule: 10_000,
-      etaBuffer: 50,
-      stream: process.stderr,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  if (!o.quiet) bar.start(config.metaSteps, startStep, { loss: '-', acc: '-', rate: '-' });
+  const bar = startProgress('meta-step', config.metaSteps, startStep, ['loss', 'acc', 'rate'], o.quiet === true);
   const t0 = performance.now();
   let last = { loss: NaN, accuracy: undefined as number | undefined };
   let emaLoss = NaN;
@@ -107,13 +97,13 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     if (m.accuracy !== undefined) emaAcc = Number.isNaN(emaAcc) ? m.accuracy : 0.98 * emaAcc + 0.02 * m.accuracy;
     const done = step + 1;
     const elapsed = (performance.now() - t0) / 1000;
-    if (!o.quiet) bar.update(done, { loss: emaLoss.toFixed(4), acc: Number.isNaN(emaAcc) ? '-' : (emaAcc * 100).toFixed(1) + '%', rate: ((done - startStep) / elapsed).toFixed(2) });
+    bar.update(done, { loss: emaLoss.toFixed(4), acc: Number.isNaN(emaAcc) ? '-' : (emaAcc * 100).toFixed(1) + '%', rate: ((done - startStep) / elapsed).toFixed(2) + ' steps/s' });
     if (done % config.logEvery === 0 || done === config.metaSteps) {
       appendJsonLine(join(o.out, 'metrics.jsonl'), { step: done, loss: m.loss, accuracy: m.accuracy, emaLoss, emaAccuracy: Number.isNaN(emaAcc) ? undefined : emaAcc, wallSeconds: wallBefore + elapsed, numTensors: tf.memory().numTensors });
     }
     if (done % config.checkpointEvery === 0 || done === config.metaSteps) save(wallBefore + elapsed);
   }
-  if (!o.quiet) bar.stop();
+  bar.stop();
   const wallSeconds = wallBefore + (performance.now() - t0) / 1000;
   if (startStep >= config.metaSteps) save(wallSeconds);
   learner.dispose();

@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { MetaLearnError } from '@metalearn/core';
+import { runTrain } from '../src/commands/train.js';
+import { runEval } from '../src/commands/eval.js';
+import { loadCheckpoint } from '../src/checkpoint-file.js';
+
+const base = { dataset: 'sinusoid', learner: 'maml', metaSteps: 12, metaBatch: 4, checkpointEvery: 5, logEvery: 2, seed: 7 };
+
+test('train: an interrupted run resumed from its checkpoint ends bitwise-equal to an uninterrupted one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metalearn-train-'));
+  try {
+    const full = join(dir, 'full');
+    await runTrain({ config: base, out: full, resume: false, quiet: true, backend: 'cpu' });
+    // "Crash" after 5 steps: a run with a budget of 5, then resumed to 12.
+    const part = join(dir, 'part');
+    await runTrain({ config: { ...base, metaSteps: 5 }, out: part, resume: false, quiet: true, backend: 'cpu' });
+    assert.equal(loadCheckpoint(part).state.step, 5);
+    await runTrain({ config: base, out: part, resume: true, quiet: true, backend: 'cpu' });
+    const a = loadCheckpoint(full).state;
+    const b = loadCheckpoint(part).state;
+    assert.equal(b.step, 12);
+    assert.deepEqual(b.tensors, a.tensors);
+    const lines = readFileSync(join(full, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });
+    assert.deepEqual(lines.map((l) => l.step), [2, 4, 6, 8, 10, 12]);
+    assert.ok(lines.every((l) => Number.isFinite(l.loss)));
+    // A second train into the same folder without --resume must not overwrite it.
+    await assert.rejects(runTrain({ config: base, out: full, resume: false, quiet: true, backend: 'cpu' }), (e) => MetaLearnError.is(e, 'checkpoint') && /--resume/.test((e as Error).message));
+    assert.deepEqual(loadCheckpoint(full).state.tensors, a.tensors);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('eval: fixed seeded episodes give the same mean twice; the record has every required field; no tensor leaks', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metalearn-eval-'));
+  try {
+    const run = join(dir, 'run');
+    await runTrain({ config: base, out: run, resume: false, quiet: true, backend: 'cpu' });
+    const results = join(dir, 'r.jsonl');
+    const before = tf.memory().numTensors;
+    const common = { run, episodes: 20, evalSeed: 3, norm: 'transductive' as const, oneShotRuns: false, command: 'test', results, quiet: true, backend: 'cpu' as const };
+    const r1 = await runEval({ ...common, innerSteps: 1 });
+    const r10 = await runEval({ ...common, innerSteps: 10 });
+    const again = await runEval({ ...common, innerSteps: 1 });
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(r1.mean, again.mean);
+    assert.notEqual(r1.mean, r10.mean, '10 inner steps adapt further than 1');
+    assert.equal(r1.metric, 'mse');
+    const recs = readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(recs.length, 3);
+    for (const f of ['learner', 'dataset', 'split', 'ways', 'shots', 'metric', 'mean', 'ci95', 'episodes', 'innerStepsTest', 'metaSteps', 'wallSeconds', 'seed', 'commit', 'command']) {
+      assert.ok(f in recs[0]!, `record field ${f}`);
+    }
+    assert.equal(recs[1]!['innerStepsTest'], 10);
+    assert.equal(recs[0]!['episodes'], 20);
+    // Per-example (non-transductive) evaluation of a net without batch norm equals transductive.
+    const pe = await runEval({ ...common, innerSteps: 1, norm: 'per-example', results: undefined });
+    assert.ok(Math.abs(pe.mean - r1.mean) < 1e-5 * Math.max(1, r1.mean), `${pe.mean} vs ${r1.mean}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('train/eval: bad input is a MetaLearnError naming the field, and nothing is written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metalearn-bad-'));
+  try {
+    await assert.rejects(runTrain({ config: { ...base, metaBatch: 0 }, out: join(dir, 'a'), resume: false, quiet: true }), (e) => MetaLearnError.is(e, 'invalidArgument') && /metaBatch/.test((e as Error).message));
+    await assert.rejects(runTrain({ config: { ...base, learner: 'nope' }, out: join(dir, 'b'), resume: false, quiet: true }), (e) => MetaLearnError.is(e, 'unknownPlugin') && /nope/.test((e as Error).message));
+    await assert.rejects(runTrain({ config: { ...base, typo: 1 }, out: join(dir, 'c'), resume: false, quiet: true }), (e) => MetaLearnError.is(e, 'invalidArgument') && /typo/.test((e as Error).message));
+    await assert.rejects(runTrain({ config: base, out: join(dir, 'd'), resume: true, quiet: true }), (e) => MetaLearnError.is(e, 'checkpoint'));
+    assert.ok(!existsSync(join(dir, 'a')) && !existsSync(join(dir, 'b')) && !existsSync(join(dir, 'c')));
+    mkdtempSync(join(dir, 'e'));
+    writeFileSync(join(dir, 'torn.json'), '{"version":1,');
+    await assert.rejects(runEval({ run: dir, episodes: 5, evalSeed: 1, norm: 'transductive', oneShotRuns: false, command: 't', quiet: true }), (e) => MetaLearnError.is(e, 'checkpoint'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -157,6 +157,9 @@ const cases: Case[] = [
   squared('maxPool 2x2 stride 2 valid, 3 channels', ([x]) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'), () => [sep([2, 4, 5, 3], -3, 0.05)()], [2, 2, 2, 3], 1e-3),
   squared('maxPool 3x3 stride 2 same (overlapping)', ([x]) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same'), () => [sep([1, 5, 5, 2], -2.5, 0.1)()], [1, 3, 3, 2], 1e-3),
   squared('maxPool 2x2 stride 1 same', ([x]) => tf.maxPool(x as tf.Tensor4D, 2, 1, 'same'), () => [sep([1, 3, 4, 2], -2.5, 0.2)()], [1, 3, 4, 2], 1e-3),
+  squared('maxPool 2x2 stride 2 same (odd size, padded)', ([x]) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'same'), () => [sep([1, 5, 3, 2], -2.5, 0.1)()], [1, 3, 2, 2], 1e-3),
+  squared('avgPool 3x3 stride 2 valid (overlapping)', ([x]) => tf.avgPool(x as tf.Tensor4D, 3, 2, 'valid'), () => [normal([1, 5, 7, 2])()], [1, 2, 3, 2]),
+  squared('avgPool 2x2 stride 2 same (odd size, padded)', ([x]) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'same'), () => [normal([1, 5, 3, 2])()], [1, 3, 2, 2]),
   squared('avgPool 2x2 stride 2 valid', ([x]) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), () => [normal([2, 4, 4, 3])()], [2, 2, 2, 3]),
   squared('avgPool 3x3 stride 1 same (border windows)', ([x]) => tf.avgPool(x as tf.Tensor4D, 3, 1, 'same'), () => [normal([1, 4, 3, 2])()], [1, 4, 3, 2]),
   weighted('LRN', [1, 2, 2, 6], ([x]) => tf.localResponseNormalization(x as tf.Tensor4D, 2, 1.5, 0.3, 0.75), () => [normal([1, 2, 2, 6])()]),
@@ -176,7 +179,7 @@ test('first and second derivatives of every re-registered gradient match central
       const before = tf.memory().numTensors;
       let e;
       try {
-        e = derivativeErrors(c.f, xs, 1000 + k, c.h ?? 1e-2);
+        e = derivativeErrors(c.f, xs, 1000 + k, c.h ?? 4e-3);
       } catch (err) {
         failures.push(`${backend} ${c.name}: threw ${(err as Error).message}`);
         xs.forEach((x) => x.dispose());
@@ -184,6 +187,7 @@ test('first and second derivatives of every re-registered gradient match central
       }
       if (tf.memory().numTensors !== before) failures.push(`${backend} ${c.name}: leaked ${tf.memory().numTensors - before} tensors`);
       xs.forEach((x) => x.dispose());
+      if (e.first > TOL / 4 || e.second > TOL / 4) t.diagnostic(`${backend} ${c.name}: first ${e.first.toExponential(2)}, second ${e.second.toExponential(2)}`);
       worstFirst = Math.max(worstFirst, e.first);
       worstSecond = Math.max(worstSecond, e.second);
       if (!(e.first <= TOL)) failures.push(`${backend} ${c.name}: first-derivative error ${e.first.toExponential(2)} > ${TOL}`);
@@ -193,6 +197,6 @@ test('first and second derivatives of every re-registered gradient match central
   }
   t.diagnostic(`${cases.length} cases; worst relative error: first ${worstFirst.toExponential(2)}, second ${worstSecond.toExponential(2)} (tolerance ${TOL})`);
   assert.deepEqual(failures, [], failures.join('\n'));
-  // Measured on tfjs 4.22 (cpu, wasm): worst first ~1e-4, worst second ~1e-3 (h = 1e-3 cases).
+  // Measured on tfjs 4.22 (cpu and wasm, 89 cases): worst first 3.6e-4, worst second 2.2e-4.
   assert.ok(worstFirst < TOL && worstSecond < TOL);
 });

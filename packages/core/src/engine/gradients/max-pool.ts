@@ -1,41 +1,74 @@
 /**
- * Gradient of `MaxPool` (2-D, NHWC), re-registered so it is differentiable again.
+ * Gradients of `MaxPool` (2-D, NHWC) and of its backward kernel `MaxPoolGrad`, so that max
+ * pooling is differentiable at every order (tfjs registers no gradient for `MaxPoolGrad`: a
+ * second-order meta-gradient through a max-pooled network threw).
  *
- * Maths: y_w = x_{a(w)} with a(w) the first (row-major) maximum of window w, so ∂L/∂x = Pᵀ dy
- * with P the 0/1 selection matrix — linear in dy, piecewise constant in x. tfjs computes Pᵀ dy
- * with the `MaxPoolGrad` kernel, which has no gradient (second-order MAML through a max-pooled
- * network threw), and the wasm kernel even drops the gradient of some tied windows. Here the
- * selection is a one-hot of `argMax` over the window elements (ties → the first, as the cpu
- * kernel), and Pᵀ dy is placed back with `Pad`/`Reshape`/`Slice`: its derivative with respect to
- * dy is P ddx, and with respect to x is 0, at every order and on every backend.
+ * Maths: y_w = x_{a(w)}, a(w) the selected maximum of window w, so ∂L/∂x = Pᵀ dy with P the 0/1
+ * selection matrix: linear in dy, piecewise constant in x. Hence
+ * ∂(Pᵀ dy)/∂dy applied to ddx is P ddx (the value of ddx at each window's selected element) and
+ * ∂(Pᵀ dy)/∂x = 0.
+ *
+ * - Disjoint windows (stride ≥ filter, the usual 2×2/2): dx is the native `MaxPoolGrad` kernel
+ *   (fast); its gradient reads P from the kernel itself — M = MaxPoolGrad(1) marks the selected
+ *   elements, and P ddx = Σ_{window} M ⊙ ddx = avgPool(M ⊙ ddx)·n_w — so the second order uses
+ *   exactly the first order's tie-breaking on every backend.
+ * - Overlapping windows: P is built explicitly (first row-major maximum via `argMax`, the cpu
+ *   kernel's rule) and Pᵀ dy is placed back with `Pad`/`Slice`/`Transpose` (slower, exact).
+ *
+ * The saved *output* y is only used to locate maxima (∂/∂y = 0), so reusing it loses nothing.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fromCanvas, pickWindowElement, placeWindowElement, poolGeometry, toCanvas } from './pool-windows.js';
-import { single } from './util.js';
+import { firstMaxSelection, gatherWindows, poolGeometry, scatterWindows, windowCounts, windowsAreDisjoint } from './pool-windows.js';
+import { single, zerosFor } from './util.js';
 
-/** `MaxPool`: `dx = Pᵀ dy`, P the first-maximum selection of each window. */
+function poolAttrs(attrs: tf.NamedAttrMap): tf.NamedAttrMap {
+  return { filterSize: attrs['filterSize'], strides: attrs['strides'], pad: attrs['pad'], dimRoundingMode: attrs['dimRoundingMode'] } as tf.NamedAttrMap;
+}
+
+/** `MaxPoolGrad(dy, input, output)` as a recorded kernel call. */
+function maxPoolGrad(dy: tf.Tensor, input: tf.Tensor, output: tf.Tensor, attrs: tf.NamedAttrMap): tf.Tensor {
+  return tf.engine().runKernel(tf.MaxPoolGrad, { dy, input, output }, poolAttrs(attrs)) as tf.Tensor;
+}
+
+/** `MaxPool`: `dx = Pᵀ dy`. */
 export const maxPoolGradConfig: tf.GradConfig = {
   kernelName: tf.MaxPool,
   inputsToSave: ['x'],
+  outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
-    const x = saved[0]!;
+    const [x, y] = saved as [tf.Tensor, tf.Tensor];
     return {
       x: () => {
-        const g = poolGeometry(x.shape, attrs);
-        const canvas = toCanvas(x, g, -Infinity);
-        const offsets: Array<[number, number]> = [];
-        for (let i = 0; i < g.filterHeight; i++) for (let j = 0; j < g.filterWidth; j++) offsets.push([i, j]);
-        const elements = tf.stack(offsets.map(([i, j]) => pickWindowElement(canvas, g, i, j)), 4);
-        const k = offsets.length;
-        const selected = tf.cast(tf.oneHot(tf.reshape(tf.argMax(elements, 4), [-1]), k), 'float32');
-        const sel = tf.reshape(selected, [g.batch, g.outHeight, g.outWidth, g.channels, k]);
         const up = single(dy);
-        const placed = offsets.map(([i, j], n) => {
-          const weight = tf.reshape(tf.slice(sel, [0, 0, 0, 0, n], [g.batch, g.outHeight, g.outWidth, g.channels, 1]), up.shape);
-          return placeWindowElement(tf.mul(up, weight), g, i, j);
-        });
-        return fromCanvas(placed.length === 1 ? placed[0]! : tf.addN(placed), g);
+        const g = poolGeometry(x.shape, attrs);
+        if (windowsAreDisjoint(g)) return maxPoolGrad(up, x, y, attrs);
+        return scatterWindows(tf.mul(firstMaxSelection(x, g), tf.reshape(up, [1, up.size])), g);
       },
+    };
+  },
+};
+
+/** `MaxPoolGrad`: `d(dy) = P ddx`, `d(input) = d(output) = 0`. */
+export const maxPoolGradGradConfig: tf.GradConfig = {
+  kernelName: tf.MaxPoolGrad,
+  inputsToSave: ['dy', 'input', 'output'],
+  gradFunc: (ddx, saved, attrs) => {
+    const [dy, input, output] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+    return {
+      dy: () => {
+        const g = poolGeometry(input.shape, attrs);
+        const z = single(ddx);
+        if (windowsAreDisjoint(g)) {
+          const selected = maxPoolGrad(tf.onesLike(dy), input, output, attrs);
+          const mean = tf.avgPool(tf.mul(selected, z) as tf.Tensor4D, attrs['filterSize'] as number, attrs['strides'] as number,
+            attrs['pad'] as 'valid' | 'same' | number, attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined);
+          return tf.mul(mean, windowCounts(g));
+        }
+        const picked = tf.sum(tf.mul(firstMaxSelection(input, g), gatherWindows(z, g)), 0);
+        return tf.reshape(picked, dy.shape);
+      },
+      input: () => zerosFor(input),
+      output: () => zerosFor(output),
     };
   },
 };

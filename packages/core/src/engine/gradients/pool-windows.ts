@@ -1,14 +1,13 @@
 /**
- * Window geometry shared by the pooling gradients: the input is padded onto a canvas on which
- * every pooling window is a strided grid, so "the k-th element of every window" is a strided
- * view of the canvas (`pickWindowElement`) and its adjoint puts values back (`placeWindowElement`).
- * Both are built from `Pad`, `Slice` and `Reshape`, whose gradients are exact at every order, so a
- * pooling gradient written with them is differentiable again (tfjs's `MaxPoolGrad` and
- * `AvgPoolGrad` kernels have no gradients).
- *
- * Canvas: rows `[0, Hc)` with the input at rows `[top, top + H)`; window `(r, c)` element `(i, j)`
- * sits at canvas row `r·s_h + i`, column `c·s_w + j`. Writing `i = q·s_h + p` (0 ≤ p < s_h), the
- * rows `q·s_h + [0, oh·s_h)` reshaped to `[oh, s_h]` hold element i of every window at column p.
+ * Window geometry shared by the pooling gradients. The input is padded onto a canvas whose rows
+ * and columns are split into stride *phases*: canvas row `R = a·s_h + p` (0 ≤ p < s_h) is row `a`
+ * of phase `p`. Element `(i, j)` of window `(r, c)` sits at canvas row `r·s_h + i`, i.e. row
+ * `r + ⌊i/s_h⌋` of phase `i mod s_h` (columns alike), so "element (i, j) of every window" is a
+ * plain 4-D slice of one phase image, and putting values back is a 4-D pad. The phases are
+ * separated and re-interleaved with one 6-D transpose each way. Everything is `Pad`, `Slice`,
+ * `Reshape`, `Transpose` and `Concat` — whose gradients are exact at every order — and stays at
+ * rank ≤ 4 except the transposes (the wasm backend runs Slice/Pad/Concat of rank > 4 in slow
+ * generic code, ~100x slower).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -26,9 +25,9 @@ export interface PoolGeometry {
   readonly strideWidth: number;
   readonly padTop: number;
   readonly padLeft: number;
-  /** Canvas size, large enough for the input and every strided block. */
-  readonly canvasHeight: number;
-  readonly canvasWidth: number;
+  /** Rows and columns of each phase image; the canvas is `gridHeight·s_h × gridWidth·s_w`. */
+  readonly gridHeight: number;
+  readonly gridWidth: number;
 }
 
 /** Pooling geometry from the kernel's attributes (`filterSize`, `strides`, `pad`, `dimRoundingMode`). */
@@ -43,8 +42,6 @@ export function poolGeometry(xShape: readonly number[], attrs: tf.NamedAttrMap):
   );
   const sh = info.strideHeight;
   const sw = info.strideWidth;
-  const canvasHeight = Math.max(info.padInfo.top + info.inHeight, Math.floor((info.filterHeight - 1) / sh) * sh + info.outHeight * sh);
-  const canvasWidth = Math.max(info.padInfo.left + info.inWidth, Math.floor((info.filterWidth - 1) / sw) * sw + info.outWidth * sw);
   return {
     batch: info.batchSize,
     height: info.inHeight,
@@ -58,45 +55,70 @@ export function poolGeometry(xShape: readonly number[], attrs: tf.NamedAttrMap):
     strideWidth: sw,
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
-    canvasHeight,
-    canvasWidth,
+    gridHeight: Math.max(Math.floor((info.filterHeight - 1) / sh) + info.outHeight, Math.ceil((info.padInfo.top + info.inHeight) / sh)),
+    gridWidth: Math.max(Math.floor((info.filterWidth - 1) / sw) + info.outWidth, Math.ceil((info.padInfo.left + info.inWidth) / sw)),
   };
 }
 
-/** The input padded onto the canvas with `value` (`-Infinity` for max pooling). */
-export function toCanvas(x: tf.Tensor, g: PoolGeometry, value: number): tf.Tensor {
-  return tf.pad(x, [
+/**
+ * The input padded with `value` onto the canvas and split into phases:
+ * `[s_h·s_w·B, gridHeight, gridWidth, C]`, phase `(p, q)` at rows `[(p·s_w + q)·B, +B)`.
+ */
+export function toPhases(x: tf.Tensor, g: PoolGeometry, value: number): tf.Tensor {
+  const { batch: b, channels: c, strideHeight: sh, strideWidth: sw, gridHeight: gh, gridWidth: gw } = g;
+  const canvas = tf.pad(x, [
     [0, 0],
-    [g.padTop, g.canvasHeight - g.padTop - g.height],
-    [g.padLeft, g.canvasWidth - g.padLeft - g.width],
+    [g.padTop, gh * sh - g.padTop - g.height],
+    [g.padLeft, gw * sw - g.padLeft - g.width],
     [0, 0],
   ], value);
+  if (sh === 1 && sw === 1) return canvas;
+  const split = tf.transpose(tf.reshape(canvas, [b, gh, sh, gw, sw, c]), [2, 4, 0, 1, 3, 5]);
+  return tf.reshape(split, [sh * sw * b, gh, gw, c]);
 }
 
-/** The input-shaped block of a canvas (the adjoint of {@link toCanvas}). */
-export function fromCanvas(canvas: tf.Tensor, g: PoolGeometry): tf.Tensor {
-  return tf.slice(canvas, [0, g.padTop, g.padLeft, 0], [g.batch, g.height, g.width, g.channels]);
+/** Phase images `[s_h·s_w·B, gh, gw, C]` interleaved back into the canvas and cropped to the input `[B, H, W, C]`. */
+export function fromPhases(phases: tf.Tensor, g: PoolGeometry): tf.Tensor {
+  const { batch: b, channels: c, strideHeight: sh, strideWidth: sw, gridHeight: gh, gridWidth: gw } = g;
+  const canvas = sh === 1 && sw === 1
+    ? phases
+    : tf.reshape(tf.transpose(tf.reshape(phases, [sh, sw, b, gh, gw, c]), [2, 3, 0, 4, 1, 5]), [b, gh * sh, gw * sw, c]);
+  return tf.slice(canvas, [0, g.padTop, g.padLeft, 0], [b, g.height, g.width, c]);
 }
 
-/** Element `(i, j)` of every window: `[B, oh, ow, C]` from a canvas `[B, Hc, Wc, C]`. */
-export function pickWindowElement(canvas: tf.Tensor, g: PoolGeometry, i: number, j: number): tf.Tensor {
-  const { batch: b, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, channels: c } = g;
-  const block = tf.slice(canvas, [0, Math.floor(i / sh) * sh, Math.floor(j / sw) * sw, 0], [b, oh * sh, ow * sw, c]);
-  const grid = tf.reshape(block, [b, oh, sh, ow, sw, c]);
-  const picked = tf.slice(grid, [0, 0, i % sh, 0, j % sw, 0], [b, oh, 1, ow, 1, c]);
-  return tf.reshape(picked, [b, oh, ow, c]);
+/** Element `(i, j)` of every window, `[B, oh, ow, C]`, from the phase images. */
+export function pickWindowElement(phases: tf.Tensor, g: PoolGeometry, i: number, j: number): tf.Tensor {
+  const phase = (i % g.strideHeight) * g.strideWidth + (j % g.strideWidth);
+  return tf.slice(
+    phases,
+    [phase * g.batch, Math.floor(i / g.strideHeight), Math.floor(j / g.strideWidth), 0],
+    [g.batch, g.outHeight, g.outWidth, g.channels],
+  );
 }
 
-/** The adjoint of {@link pickWindowElement}: `z [B, oh, ow, C]` put at element `(i, j)` of every window on a zero canvas. */
-export function placeWindowElement(z: tf.Tensor, g: PoolGeometry, i: number, j: number): tf.Tensor {
-  const { batch: b, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, channels: c } = g;
-  const grid = tf.pad(tf.reshape(z, [b, oh, 1, ow, 1, c]), [
-    [0, 0], [0, 0], [i % sh, sh - 1 - (i % sh)], [0, 0], [j % sw, sw - 1 - (j % sw)], [0, 0],
-  ]);
-  const block = tf.reshape(grid, [b, oh * sh, ow * sw, c]);
-  const r0 = Math.floor(i / sh) * sh;
-  const c0 = Math.floor(j / sw) * sw;
-  return tf.pad(block, [[0, 0], [r0, g.canvasHeight - r0 - oh * sh], [c0, g.canvasWidth - c0 - ow * sw], [0, 0]]);
+/**
+ * The adjoint of {@link pickWindowElement}: sums `values[k]` (each `[B, oh, ow, C]`, for window
+ * element `elements[k] = (i, j)`) into zero phase images `[s_h·s_w·B, gh, gw, C]`.
+ */
+export function placeWindowElements(values: readonly tf.Tensor[], elements: ReadonlyArray<readonly [number, number]>, g: PoolGeometry): tf.Tensor {
+  const { batch: b, channels: c, strideHeight: sh, strideWidth: sw, gridHeight: gh, gridWidth: gw } = g;
+  const perPhase: tf.Tensor[][] = Array.from({ length: sh * sw }, () => []);
+  elements.forEach(([i, j], k) => {
+    const top = Math.floor(i / sh);
+    const left = Math.floor(j / sw);
+    perPhase[(i % sh) * sw + (j % sw)]!.push(
+      tf.pad(values[k]!, [[0, 0], [top, gh - top - g.outHeight], [left, gw - left - g.outWidth], [0, 0]]),
+    );
+  });
+  const images = perPhase.map((parts) => (parts.length === 0 ? tf.zeros([b, gh, gw, c]) : parts.length === 1 ? parts[0]! : tf.addN(parts)));
+  return images.length === 1 ? images[0]! : tf.concat(images, 0);
+}
+
+/** The window elements `(i, j)` in row-major order (the tie-breaking order of the cpu kernels). */
+export function windowElements(g: PoolGeometry): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < g.filterHeight; i++) for (let j = 0; j < g.filterWidth; j++) out.push([i, j]);
+  return out;
 }
 
 /** Number of real (non-padding) input elements in each window: float32 `[1, oh, ow, 1]`. */
@@ -115,3 +137,38 @@ export function windowCounts(g: PoolGeometry): tf.Tensor {
   const values = rows.flatMap((r) => cols.map((c) => r * c));
   return tf.tensor4d(values, [1, g.outHeight, g.outWidth, 1], 'float32');
 }
+
+/**
+ * The first (row-major) maximum of every window as a 0/1 matrix `[K, N]`: row k marks the
+ * windows whose first maximum is window element k (`K = f_h·f_w`, `N = B·oh·ow·C`). Built with
+ * `argMax`/`oneHot`, whose gradients are zero.
+ */
+export function firstMaxSelection(x: tf.Tensor, g: PoolGeometry): tf.Tensor {
+  const elements = windowElements(g);
+  const phases = toPhases(x, g, -Infinity);
+  const n = g.batch * g.outHeight * g.outWidth * g.channels;
+  const candidates = tf.concat(elements.map(([i, j]) => tf.reshape(pickWindowElement(phases, g, i, j), [1, n])), 0);
+  return tf.transpose(tf.cast(tf.oneHot(tf.argMax(candidates, 0), elements.length), 'float32'));
+}
+
+/** Element k of every window of `z` (`[B, H, W, C]`, zero padding), as rows of `[K, N]`. */
+export function gatherWindows(z: tf.Tensor, g: PoolGeometry): tf.Tensor {
+  const phases = toPhases(z, g, 0);
+  const n = g.batch * g.outHeight * g.outWidth * g.channels;
+  return tf.concat(windowElements(g).map(([i, j]) => tf.reshape(pickWindowElement(phases, g, i, j), [1, n])), 0);
+}
+
+/** The adjoint of {@link gatherWindows}: rows of `[K, N]` summed back onto the input `[B, H, W, C]`. */
+export function scatterWindows(values: tf.Tensor, g: PoolGeometry): tf.Tensor {
+  const elements = windowElements(g);
+  const n = values.shape[1]!;
+  const shape = [g.batch, g.outHeight, g.outWidth, g.channels];
+  const rows = elements.map((_, k) => tf.reshape(tf.slice(values, [k, 0], [1, n]), shape));
+  return fromPhases(placeWindowElements(rows, elements, g), g);
+}
+
+/** Whether no two windows share an input element (stride ≥ filter size on both axes). */
+export function windowsAreDisjoint(g: PoolGeometry): boolean {
+  return g.strideHeight >= g.filterHeight && g.strideWidth >= g.filterWidth;
+}
+

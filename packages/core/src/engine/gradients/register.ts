@@ -4,14 +4,24 @@
  * Why: `@tensorflow/tfjs-core` 4.22 in Node.js (its CommonJS build, which is what resolves)
  * registers *no* gradients at all — only the `@tensorflow/tfjs` umbrella package does — and the
  * gradients tfjs ships are not all twice differentiable: those that reuse the kernel's saved
- * output (Exp, Tanh, Sigmoid, Softmax, Elu, the exponent side of Pow, LRN, Max, Min) silently
- * lose the second-order path (the saved copy is recorded before its producer, so the tape never
- * connects it), and comparisons/logical ops have no gradient, so second derivatives through
- * max/relu6/clip/where throw. Every gradient here is computed from the kernel's *inputs* with
- * differentiable ops, so the backward pass is itself recorded and can be differentiated again.
+ * output (Exp, Tanh, Sigmoid, Softmax, Elu, the exponent side of Pow, LRN) silently lose the
+ * second-order path (the saved copy is recorded on the tape before its producer, so the tape
+ * never connects it); comparisons and logical ops have no gradient, so second derivatives
+ * through max, relu6, clipByValue, where, maximum... threw; the backward kernels `MaxPoolGrad`,
+ * `AvgPoolGrad`, `EluGrad`, `LRNGrad` have no gradient; and some first derivatives are wrong
+ * (AvgPool with padding, Maximum/Minimum with broadcasting, FloorDiv). Every gradient here is
+ * computed from the kernel's *inputs* with differentiable ops (or from native backward kernels
+ * that get their own gradient here), so the backward pass is itself recorded and can be
+ * differentiated again.
+ *
+ * Not registered (no use in MLP/Conv nets or the losses): Conv2DBackpropFilter (added with the
+ * engine's kernel fixes), depthwise/3-D convolutions and pools, Dilation2D, Cumsum, Cumprod,
+ * Prod, MirrorPad, ResizeBilinear/NearestNeighbor, Space/BatchToSpaceND, StridedSlice, Einsum.
+ * A missing gradient throws; it is never silently wrong.
  *
  * Idempotent: registering again replaces each entry with the same config. Safe to call again
- * after another copy of tfjs has overwritten the registry (e.g. loading `@tensorflow/tfjs-node`).
+ * after another copy of tfjs has overwritten the registry (e.g. loading `@tensorflow/tfjs-node`,
+ * whose `@tensorflow/tfjs` registers its own gradients into the same global registry).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { absGradConfig } from './abs.js';
@@ -23,7 +33,7 @@ import { asinhGradConfig } from './asinh.js';
 import { atanGradConfig } from './atan.js';
 import { atan2GradConfig } from './atan2.js';
 import { atanhGradConfig } from './atanh.js';
-import { avgPoolGradConfig } from './avg-pool.js';
+import { avgPoolGradConfig, avgPoolGradGradConfig } from './avg-pool.js';
 import { batchMatMulGradConfig } from './batch-mat-mul.js';
 import { clipByValueGradConfig } from './clip-by-value.js';
 import { concatGradConfig, packGradConfig, splitVGradConfig, tileGradConfig, unpackGradConfig } from './concat.js';
@@ -41,7 +51,7 @@ import { logGradConfig } from './log.js';
 import { log1pGradConfig } from './log1p.js';
 import { lrnGradConfig } from './lrn.js';
 import { maxGradConfig, minGradConfig } from './max.js';
-import { maxPoolGradConfig } from './max-pool.js';
+import { maxPoolGradConfig, maxPoolGradGradConfig } from './max-pool.js';
 import { maximumGradConfig, minimumGradConfig } from './maximum.js';
 import { modGradConfig } from './mod.js';
 import { multiplyGradConfig } from './multiply.js';
@@ -91,7 +101,7 @@ export const GRADIENT_CONFIGS: readonly tf.GradConfig[] = [
   gatherV2GradConfig, gatherNdGradConfig, scatterNdGradConfig, unsortedSegmentSumGradConfig,
   // linear algebra and networks
   batchMatMulGradConfig, softmaxGradConfig, fusedBatchNormGradConfig, conv2dGradConfig, conv2dBackpropInputGradConfig,
-  maxPoolGradConfig, avgPoolGradConfig, lrnGradConfig,
+  maxPoolGradConfig, maxPoolGradGradConfig, avgPoolGradConfig, avgPoolGradGradConfig, lrnGradConfig,
 ];
 
 /** Registers every gradient of {@link GRADIENT_CONFIGS} (idempotent). */

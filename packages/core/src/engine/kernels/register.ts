@@ -6,6 +6,7 @@
  * | kernel `Conv2DBackpropFilter`          | wasm       | added (missing): XNNPACK Conv2D on transposes |
  * | kernel `Conv2DBackpropInput`           | wasm       | replaced: XNNPACK Conv2D, ~10x faster         |
  * | kernel `BatchMatMul`, `_FusedMatMul`   | wasm       | replaced: XNNPACK for every transpose/batch   |
+ * | kernel `BatchMatMul`                   | cpu        | wrapped: batch broadcasting (tiles first)     |
  * | kernel `MaxPoolGrad`                   | cpu, wasm  | replaced: one tie rule (first maximum)        |
  * | kernel `MetaLearnMaxPoolGather`        | cpu, wasm  | added: the adjoint of `MaxPoolGrad`           |
  * | kernel `AvgPoolGrad`                   | cpu, wasm  | wrapped: divides by real pixels at borders    |
@@ -30,6 +31,7 @@ import { avgPoolGradKernel } from './kernel-avg-pool-grad.js';
 import { conv2dBackpropFilterWasm } from './kernel-conv2d-backprop-filter-wasm.js';
 import { conv2dBackpropInputWasm } from './kernel-conv2d-backprop-input-wasm.js';
 import { batchMatMulWasm } from './kernel-batch-matmul-wasm.js';
+import { batchMatMulCpuKernel } from './kernel-batch-matmul-cpu.js';
 import { fusedMatMulWasm } from './kernel-fused-matmul-wasm.js';
 import { MAX_POOL_GATHER, maxPoolGatherKernel } from './kernel-max-pool-gather.js';
 import { maxPoolGradKernel } from './kernel-max-pool-grad.js';
@@ -80,6 +82,8 @@ export function registerKernelFixes(): void {
   installKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2dBackpropInputWasm });
   installKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMulWasm });
   installKernel({ kernelName: '_FusedMatMul', backendName: 'wasm', kernelFunc: fusedMatMulWasm });
+  const cpuMatMul = tf.getKernel('BatchMatMul', 'cpu');
+  if (cpuMatMul !== undefined && !isMarked(cpuMatMul)) installKernel({ kernelName: 'BatchMatMul', backendName: 'cpu', kernelFunc: batchMatMulCpuKernel(cpuMatMul.kernelFunc) });
   for (const backendName of KERNEL_FIX_BACKENDS) {
     installKernel({ kernelName: 'MaxPoolGrad', backendName, kernelFunc: maxPoolGradKernel(backendName) });
     installKernel({ kernelName: MAX_POOL_GATHER, backendName, kernelFunc: maxPoolGatherKernel(backendName) });

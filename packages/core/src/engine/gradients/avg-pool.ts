@@ -1,23 +1,18 @@
 /**
- * Gradients of `AvgPool` (2-D, NHWC) and of its backward kernel `AvgPoolGrad`, exact and
- * differentiable at every order.
+ * Gradient of `AvgPool` (2-D, NHWC), exact and differentiable at every order.
  *
  * Maths: y_w = (1/n_w) Σ_{i ∈ w} x_i with n_w the number of *real* input elements in window w
  * (padding excluded, as the cpu and wasm kernels compute), so ∂L/∂x_i = Σ_{w ∋ i} dy_w / n_w.
- * - Unpadded pooling (n_w = f_h f_w): dx is the native `AvgPoolGrad` kernel (fast). It is linear
- *   in dy with adjoint Gᵀ(z) = avgPool(z), the registered gradient of `AvgPoolGrad` (tfjs has
- *   none).
+ * - Unpadded pooling (n_w = f_h f_w): dx is the `AvgPoolGrad` kernel (fast), linear in dy; its
+ *   gradient (the adjoint, avgPool of the upstream) is registered with the engine's kernel fixes.
  * - Padded pooling (`'same'` or explicit padding): the native `AvgPoolGrad` is wrong there on
- *   cpu and wasm (tfjs 4.22: off by up to ~5 for a 3×3 `'same'` window even with the full-area
- *   divisor accounted for), so dy/n is placed back explicitly with `Pad`/`Transpose`/`Slice`
+ *   cpu and wasm in tfjs 4.22 (measured: off by up to ~5 for a 3×3 `'same'` window even with the
+ *   full-area divisor accounted for), so dy/n is placed back explicitly with `Pad`/`Transpose`/`Slice`
  *   (slower, exact, linear in dy).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { poolGeometry, scatterWindows, windowCounts, windowElements, type PoolGeometry } from './pool-windows.js';
-import { single, zerosFor } from './util.js';
-
-type Pad = 'valid' | 'same' | number;
-type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+import { single } from './util.js';
 
 /** Whether every window lies inside the input (no padding on any side). */
 function unpadded(g: PoolGeometry): boolean {
@@ -43,28 +38,6 @@ export const avgPoolGradConfig: tf.GradConfig = {
         const share = tf.reshape(tf.div(up, windowCounts(g)), [1, -1]);
         return scatterWindows(tf.tile(share, [windowElements(g).length, 1]), g);
       },
-    };
-  },
-};
-
-/**
- * `AvgPoolGrad` (as emitted above, unpadded): `d(dy) = avgPool(ddx)`, `d(input) = 0` (only its
- * shape is read). For a padded pooling this is the adjoint of the *intended* operator,
- * avgPool(ddx) ⊙ n/(f_h f_w).
- */
-export const avgPoolGradGradConfig: tf.GradConfig = {
-  kernelName: tf.AvgPoolGrad,
-  inputsToSave: ['input'],
-  gradFunc: (ddx, saved, attrs) => {
-    const input = saved[0]!;
-    return {
-      dy: () => {
-        const g = poolGeometry(input.shape, attrs);
-        const pooled = tf.avgPool(single(ddx) as tf.Tensor4D, attrs['filterSize'] as [number, number], attrs['strides'] as [number, number],
-          attrs['pad'] as Pad, attrs['dimRoundingMode'] as Rounding);
-        return unpadded(g) ? pooled : tf.mul(pooled, tf.div(windowCounts(g), g.filterHeight * g.filterWidth));
-      },
-      input: () => zerosFor(input),
     };
   },
 };

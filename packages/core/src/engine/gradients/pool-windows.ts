@@ -151,14 +151,7 @@ export function firstMaxSelection(x: tf.Tensor, g: PoolGeometry): tf.Tensor {
   return tf.transpose(tf.cast(tf.oneHot(tf.argMax(candidates, 0), elements.length), 'float32'));
 }
 
-/** Element k of every window of `z` (`[B, H, W, C]`, zero padding), as rows of `[K, N]`. */
-export function gatherWindows(z: tf.Tensor, g: PoolGeometry): tf.Tensor {
-  const phases = toPhases(z, g, 0);
-  const n = g.batch * g.outHeight * g.outWidth * g.channels;
-  return tf.concat(windowElements(g).map(([i, j]) => tf.reshape(pickWindowElement(phases, g, i, j), [1, n])), 0);
-}
-
-/** The adjoint of {@link gatherWindows}: rows of `[K, N]` summed back onto the input `[B, H, W, C]`. */
+/** Rows of `[K, N]` (row k: element k of every window) summed back onto the input `[B, H, W, C]`. */
 export function scatterWindows(values: tf.Tensor, g: PoolGeometry): tf.Tensor {
   const elements = windowElements(g);
   const n = values.shape[1]!;

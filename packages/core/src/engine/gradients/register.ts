@@ -8,14 +8,17 @@
  * second-order path (the saved copy is recorded on the tape before its producer, so the tape
  * never connects it); comparisons and logical ops have no gradient, so second derivatives
  * through max, relu6, clipByValue, where, maximum... threw; the backward kernels `MaxPoolGrad`,
- * `AvgPoolGrad`, `EluGrad`, `LRNGrad` have no gradient; and some first derivatives are wrong
+ * `AvgPoolGrad`, `EluGrad`, `LRNGrad` have no gradient (EluGrad and LRNGrad are no longer used); and some first derivatives are wrong
  * (AvgPool with padding, Maximum/Minimum with broadcasting, FloorDiv). Every gradient here is
  * computed from the kernel's *inputs* with differentiable ops (or from native backward kernels
- * that get their own gradient here), so the backward pass is itself recorded and can be
+ * that get their own gradients with the kernel fixes), so the backward pass is itself recorded and can be
  * differentiated again.
  *
- * Not registered (no use in MLP/Conv nets or the losses): Conv2DBackpropFilter (added with the
- * engine's kernel fixes), depthwise/3-D convolutions and pools, Dilation2D, Cumsum, Cumprod,
+ * The gradients of the backward kernels `Conv2DBackpropFilter`, `MaxPoolGrad` and `AvgPoolGrad`
+ * (and the kernel fixes they rely on) are registered with the engine's kernel fixes
+ * (kernels/register.ts), after these.
+ *
+ * Not registered (no use in MLP/Conv nets or the losses): depthwise/3-D convolutions and pools, Dilation2D, Cumsum, Cumprod,
  * Prod, MirrorPad, ResizeBilinear/NearestNeighbor, Space/BatchToSpaceND, StridedSlice, Einsum.
  * A missing gradient throws; it is never silently wrong.
  *
@@ -33,7 +36,7 @@ import { asinhGradConfig } from './asinh.js';
 import { atanGradConfig } from './atan.js';
 import { atan2GradConfig } from './atan2.js';
 import { atanhGradConfig } from './atanh.js';
-import { avgPoolGradConfig, avgPoolGradGradConfig } from './avg-pool.js';
+import { avgPoolGradConfig } from './avg-pool.js';
 import { batchMatMulGradConfig } from './batch-mat-mul.js';
 import { clipByValueGradConfig } from './clip-by-value.js';
 import { concatGradConfig, packGradConfig, splitVGradConfig, tileGradConfig, unpackGradConfig } from './concat.js';
@@ -51,7 +54,7 @@ import { logGradConfig } from './log.js';
 import { log1pGradConfig } from './log1p.js';
 import { lrnGradConfig } from './lrn.js';
 import { maxGradConfig, minGradConfig } from './max.js';
-import { maxPoolGradConfig, maxPoolGradGradConfig } from './max-pool.js';
+import { maxPoolGradConfig } from './max-pool.js';
 import { maximumGradConfig, minimumGradConfig } from './maximum.js';
 import { modGradConfig } from './mod.js';
 import { multiplyGradConfig } from './multiply.js';
@@ -101,7 +104,7 @@ export const GRADIENT_CONFIGS: readonly tf.GradConfig[] = [
   gatherV2GradConfig, gatherNdGradConfig, scatterNdGradConfig, unsortedSegmentSumGradConfig,
   // linear algebra and networks
   batchMatMulGradConfig, softmaxGradConfig, fusedBatchNormGradConfig, conv2dGradConfig, conv2dBackpropInputGradConfig,
-  maxPoolGradConfig, maxPoolGradGradConfig, avgPoolGradConfig, avgPoolGradGradConfig, lrnGradConfig,
+  maxPoolGradConfig, avgPoolGradConfig, lrnGradConfig,
 ];
 
 /** Registers every gradient of {@link GRADIENT_CONFIGS} (idempotent). */

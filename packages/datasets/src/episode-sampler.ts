@@ -5,11 +5,12 @@
  * its generator is `createRng(deriveSeed(seed, 'episode', index))`, so episode 417 of a fixed
  * test seed is the same whether it is drawn first, last or alone (the 600 fixed test episodes).
  * Drawing order from that generator:
- * 1. `ways` distinct classes, uniformly, in random order; the class drawn `l`-th gets label `l`
- *    (labels are remapped to `0 .. ways-1` per episode, in random order).
- * 2. For each label `l` in turn, `shots + queryShots` distinct examples of its class, uniformly;
- *    the first `shots` go to the support set, the rest to the query set (so support and query
- *    never share an example).
+ * 1. `ways` distinct classes, uniformly, in random order (the first `ways` steps of a
+ *    Fisher-Yates shuffle of `0 .. C-1`); the class drawn `l`-th gets label `l` (labels are
+ *    remapped to `0 .. ways-1` per episode, in random order).
+ * 2. For each label `l` in turn, `shots + queryShots` distinct examples of its class, the same
+ *    way; the first `shots` go to the support set, the rest to the query set (so support and
+ *    query never share an example).
  *
  * Layout, class-major: `support.x: float32 [ways * shots, H, W, C]`, `support.y: int32
  * [ways * shots]` = `[0 x shots, 1 x shots, ...]`; `query.x: float32 [ways * queryShots, H, W, C]`,
@@ -18,7 +19,7 @@
  * @see Vinyals et al. 2016 (episodic training); Finn et al. 2017, sec. 5.2; Snell et al. 2017.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MetaLearnError, createRng, deriveSeed, disposeEpisode, type Episode, type EpisodeSource } from '@metalearn/core';
+import { MetaLearnError, createRng, deriveSeed, disposeEpisode, type Episode, type EpisodeSource, type Rng } from '@metalearn/core';
 import { exampleSize, type ClassIndexedDataset } from './image-dataset.js';
 
 /** The shape of the episodes to draw. */
@@ -84,6 +85,36 @@ export function validateEpisodeSpec(fn: string, ds: ClassIndexedDataset, spec: E
 }
 
 /**
+ * `k` distinct integers of `[0, n)` in random order: the first `k` steps of a Fisher-Yates
+ * shuffle of `0 .. n-1` (`k` draws of `rng.int`, so sampling 5 of 4112 classes costs 5 draws).
+ */
+function sampleIndices(rng: Rng, n: number, k: number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(n - i);
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+  return a.slice(0, k);
+}
+
+/** {@link planEpisode} without validation (the spec was validated by the caller). */
+function planValidated(ds: ClassIndexedDataset, spec: EpisodeSpec, index: number, fn: string): EpisodePlan {
+  if (!Number.isSafeInteger(index) || index < 0) throw new MetaLearnError('invalidArgument', `${fn}: index must be a non-negative safe integer, got ${index}`);
+  const rng = createRng(deriveSeed(spec.seed, 'episode', index));
+  const classes = sampleIndices(rng, ds.classIds.length, spec.ways);
+  const support: number[][] = [];
+  const query: number[][] = [];
+  for (const c of classes) {
+    const picked = sampleIndices(rng, ds.exampleCount(c), spec.shots + spec.queryShots);
+    support.push(picked.slice(0, spec.shots));
+    query.push(picked.slice(spec.shots));
+  }
+  return { classes, support, query };
+}
+
+/**
  * The classes and examples of episode `index` (no tensors; see the module documentation for the
  * drawing order).
  * @param index - episode index, a non-negative safe integer.
@@ -91,21 +122,7 @@ export function validateEpisodeSpec(fn: string, ds: ClassIndexedDataset, spec: E
  */
 export function planEpisode(ds: ClassIndexedDataset, spec: EpisodeSpec, index: number): EpisodePlan {
   validateEpisodeSpec('planEpisode', ds, spec);
-  if (!Number.isSafeInteger(index) || index < 0) throw new MetaLearnError('invalidArgument', `planEpisode: index must be a non-negative safe integer, got ${index}`);
-  const rng = createRng(deriveSeed(spec.seed, 'episode', index));
-  const all = ds.classIds.map((_, i) => i);
-  const classes = rng.sample(all, spec.ways);
-  const support: number[][] = [];
-  const query: number[][] = [];
-  for (const c of classes) {
-    const picked = rng.sample(
-      Array.from({ length: ds.exampleCount(c) }, (_, i) => i),
-      spec.shots + spec.queryShots,
-    );
-    support.push(picked.slice(0, spec.shots));
-    query.push(picked.slice(spec.shots));
-  }
-  return { classes, support, query };
+  return planValidated(ds, spec, index, 'planEpisode');
 }
 
 /**
@@ -168,12 +185,17 @@ export function sampleEpisode(ds: ClassIndexedDataset, spec: EpisodeSpec, index:
  * @throws MetaLearnError as {@link sampleEpisode}; `invalidArgument` on a bad batch index or size.
  */
 export function sampleMetaBatch(ds: ClassIndexedDataset, spec: EpisodeSpec, batchIndex: number, metaBatchSize: number): ImageEpisode[] {
-  positiveInt('sampleMetaBatch', 'metaBatchSize', metaBatchSize);
-  if (!Number.isSafeInteger(batchIndex) || batchIndex < 0) throw new MetaLearnError('invalidArgument', `sampleMetaBatch: batchIndex must be a non-negative safe integer, got ${batchIndex}`);
   validateEpisodeSpec('sampleMetaBatch', ds, spec);
+  return metaBatchValidated('sampleMetaBatch', ds, spec, batchIndex, metaBatchSize);
+}
+
+/** {@link sampleMetaBatch} for an already validated spec; `fn` names the caller in errors. */
+function metaBatchValidated(fn: string, ds: ClassIndexedDataset, spec: EpisodeSpec, batchIndex: number, metaBatchSize: number): ImageEpisode[] {
+  positiveInt(fn, 'metaBatchSize', metaBatchSize);
+  if (!Number.isSafeInteger(batchIndex) || batchIndex < 0) throw new MetaLearnError('invalidArgument', `${fn}: batchIndex must be a non-negative safe integer, got ${batchIndex}`);
   const out: ImageEpisode[] = [];
   try {
-    for (let j = 0; j < metaBatchSize; j++) out.push(sampleEpisode(ds, spec, batchIndex * metaBatchSize + j));
+    for (let j = 0; j < metaBatchSize; j++) out.push(episodeFromPlan(ds, spec, planValidated(ds, spec, batchIndex * metaBatchSize + j, fn)));
   } catch (e) {
     out.forEach(disposeEpisode);
     throw e;
@@ -206,7 +228,7 @@ export function createEpisodeSampler(ds: ClassIndexedDataset, spec: EpisodeSpec)
     ways: frozen.ways,
     shots: frozen.shots,
     queryShots: frozen.queryShots,
-    episode: (index) => sampleEpisode(ds, frozen, index),
-    metaBatch: (batchIndex, metaBatchSize) => sampleMetaBatch(ds, frozen, batchIndex, metaBatchSize),
+    episode: (index) => episodeFromPlan(ds, frozen, planValidated(ds, frozen, index, `${ds.name} episode`)),
+    metaBatch: (batchIndex, metaBatchSize) => metaBatchValidated(`${ds.name} metaBatch`, ds, frozen, batchIndex, metaBatchSize),
   };
 }

@@ -38,7 +38,10 @@ let logged = false;
 /** Tries to load `@tensorflow/tfjs-node` (optional peer); true when it registered its backend. */
 function loadTensorflow(): Promise<boolean> {
   tensorflowTried ??= import('@tensorflow/tfjs-node' as string).then(
-    () => tf.findBackendFactory('tensorflow') !== null,
+    () => {
+      installEngineFixes(true); // tfjs-node's umbrella package just re-registered tfjs's own gradients
+      return tf.findBackendFactory('tensorflow') !== null;
+    },
     () => false,
   );
   return tensorflowTried;

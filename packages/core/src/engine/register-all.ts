@@ -7,9 +7,14 @@ import { registerKernelFixes } from './kernels/register.js';
 
 let installed = false;
 
-/** Installs every engine fix once; later calls do nothing. */
-export function installEngineFixes(): void {
-  if (installed) return;
+/**
+ * Installs every engine fix once; later calls do nothing unless `force` is set.
+ * @param force - install again, e.g. after loading `@tensorflow/tfjs-node`, whose bundled
+ *   `@tensorflow/tfjs` registers tfjs's own gradients into the same global registry and would
+ *   otherwise replace the fixed ones.
+ */
+export function installEngineFixes(force = false): void {
+  if (installed && !force) return;
   registerGradientFixes();
   registerKernelFixes();
   installed = true;

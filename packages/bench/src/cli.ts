@@ -70,6 +70,7 @@ const TRAIN_FIELDS: ReadonlyArray<[flag: string, key: string, parse: ((v: string
   ['--checkpoint-every <n>', 'checkpointEvery', int('--checkpoint-every'), 'write a checkpoint every n meta-steps (default 500)'],
   ['--log-every <n>', 'logEvery', int('--log-every'), 'append metrics.jsonl every n meta-steps (default 50)'],
   ['--episodes <n>', 'evalEpisodes', int('--episodes'), 'test episodes for --eval (default 600)'],
+  ['--max-minutes <m>', 'maxMinutes', num('--max-minutes'), 'stop (with a checkpoint) after this many minutes; --resume continues'],
 ];
 
 const train = program

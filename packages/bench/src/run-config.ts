@@ -36,6 +36,7 @@ export const runConfigSchema = z
     checkpointEvery: int1.default(500),
     logEvery: int1.default(50),
     evalEpisodes: int1.default(600),
+    maxMinutes: z.number().positive().finite().optional(),
   })
   .strict();
 
@@ -67,6 +68,8 @@ export interface RunConfig {
   readonly checkpointEvery: number;
   readonly logEvery: number;
   readonly evalEpisodes: number;
+  /** Wall-clock budget of this training session in minutes: stop (with a checkpoint) when it is spent. */
+  readonly maxMinutes?: number;
 }
 
 /** Per-dataset defaults (MAML paper settings; sinusoid budget cut to finish in minutes). */

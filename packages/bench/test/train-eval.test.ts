@@ -28,6 +28,11 @@ test('train: an interrupted run resumed from its checkpoint ends bitwise-equal t
     const lines = readFileSync(join(full, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });
     assert.deepEqual(lines.map((l) => l.step), [2, 4, 6, 8, 10, 12]);
     assert.ok(lines.every((l) => Number.isFinite(l.loss)));
+    // A time budget stops early with a checkpoint that --resume continues.
+    const timed = join(dir, 'timed');
+    const t = await runTrain({ config: { ...base, maxMinutes: 1e-9 }, out: timed, resume: false, quiet: true, backend: 'cpu' });
+    assert.equal(t.steps, 1);
+    assert.equal(loadCheckpoint(timed).state.step, 1);
     // A second train into the same folder without --resume must not overwrite it.
     await assert.rejects(runTrain({ config: base, out: full, resume: false, quiet: true, backend: 'cpu' }), (e) => MetaLearnError.is(e, 'checkpoint') && /--resume/.test((e as Error).message));
     assert.deepEqual(loadCheckpoint(full).state.tensors, a.tensors);

@@ -56,9 +56,9 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     throw new MetaLearnError('checkpoint', `train: --out ${o.out} already holds a checkpoint; pass --resume to continue it or choose another --out`);
   }
   if (resumed) {
-    const { metaSteps, checkpointEvery, logEvery } = config;
+    const { metaSteps, checkpointEvery, logEvery, maxMinutes } = config;
     // The run's identity comes from its checkpoint; only the budget and cadence may change.
-    config = { ...resumed.config, metaSteps: Math.max(metaSteps, resumed.config.metaSteps), checkpointEvery, logEvery };
+    config = { ...resumed.config, metaSteps: Math.max(metaSteps, resumed.config.metaSteps), checkpointEvery, logEvery, ...(maxMinutes !== undefined ? { maxMinutes } : {}) };
     startStep = resumed.state.step;
     wallBefore = resumed.wallSeconds;
   }
@@ -80,6 +80,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   let last = { loss: NaN, accuracy: undefined as number | undefined };
   let emaLoss = NaN;
   let emaAcc = NaN;
+  let stoppedAt = config.metaSteps;
   for (let step = startStep; step < config.metaSteps; step++) {
     const tasks = source.metaBatch(step, config.metaBatch);
     let m;
@@ -101,11 +102,16 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     if (done % config.logEvery === 0 || done === config.metaSteps) {
       appendJsonLine(join(o.out, 'metrics.jsonl'), { step: done, loss: m.loss, accuracy: m.accuracy, emaLoss, emaAccuracy: Number.isNaN(emaAcc) ? undefined : emaAcc, wallSeconds: wallBefore + elapsed, numTensors: tf.memory().numTensors });
     }
-    if (done % config.checkpointEvery === 0 || done === config.metaSteps) save(wallBefore + elapsed);
+    const outOfTime = config.maxMinutes !== undefined && elapsed >= config.maxMinutes * 60;
+    if (done % config.checkpointEvery === 0 || done === config.metaSteps || outOfTime) save(wallBefore + elapsed);
+    if (outOfTime) {
+      stoppedAt = done;
+      break;
+    }
   }
   bar.stop();
   const wallSeconds = wallBefore + (performance.now() - t0) / 1000;
   if (startStep >= config.metaSteps) save(wallSeconds);
   learner.dispose();
-  return { runDir: o.out, steps: config.metaSteps, wallSeconds, lastLoss: last.loss, ...(last.accuracy !== undefined ? { lastAccuracy: last.accuracy } : {}) };
+  return { runDir: o.out, steps: Math.max(stoppedAt, startStep), wallSeconds, lastLoss: last.loss, ...(last.accuracy !== undefined ? { lastAccuracy: last.accuracy } : {}) };
 }

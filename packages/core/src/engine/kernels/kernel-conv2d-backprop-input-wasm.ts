@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError } from '../../errors.js';
 import { callKernel, disposeInfo } from './backend-io.js';
+import { conv2dBackpropInputStridedWasm } from './conv2d-backprop-input-strided-wasm.js';
 
 /** The attributes of `Conv2DBackpropInput` (tfjs's `Conv2DBackpropInputAttrs`). */
 interface Conv2DBackpropInputAttrs {
@@ -41,6 +42,7 @@ export const conv2dBackpropInputWasm: tf.KernelFunc = ({ inputs, backend, attrs 
   }
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const { batchSize, inHeight, inWidth, outHeight, outWidth, outChannels, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  if (sh > 1 || sw > 1) return conv2dBackpropInputStridedWasm(backend, dy, filter, info); // no zero-dilated dy: dy W^T + col2im (H7)
   const temps: tf.TensorInfo[] = [];
   const run = (name: string, ins: Record<string, tf.TensorInfo>, at: Record<string, unknown>): tf.TensorInfo => {
     const out = callKernel(name, 'wasm', backend, ins, at);

@@ -31,7 +31,7 @@ import type { WasmBackendInternals } from './xnn-matmul-wasm.js';
  * @see Dumoulin & Visin, A guide to convolution arithmetic for deep learning, 2016 (sec. 4).
  */
 export function conv2dBackpropInputStridedWasm(
-  backend: tf.KernelBackend,
+  backend: unknown,
   dy: tf.TensorInfo,
   filter: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
@@ -43,7 +43,7 @@ export function conv2dBackpropInputStridedWasm(
   const rows = batchSize * outHeight * outWidth;
   const columns = batchMatMulWasm({
     inputs: { a: { ...dy, shape: [rows, outChannels] }, b: { ...filter, shape: [tapSize, outChannels] } },
-    backend,
+    backend: backend as tf.KernelBackend,
     attrs: { transposeA: false, transposeB: true },
   }) as tf.TensorInfo;
   try {

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `metalearn` command: `doctor`, `train`, `eval`. Argument parsing by commander.
  * Bad input is reported as one line naming the option, with exit code 2; a failed check or

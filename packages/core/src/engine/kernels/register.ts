@@ -7,6 +7,7 @@
  * | kernel `Conv2DBackpropInput`           | wasm       | replaced: XNNPACK Conv2D, ~10x faster         |
  * | kernel `BatchMatMul`, `_FusedMatMul`   | wasm       | replaced: XNNPACK for every transpose/batch   |
  * | kernel `BatchMatMul`                   | cpu        | wrapped: batch broadcasting (tiles first)     |
+ * | kernel `Sum`, `Mean`                   | wasm       | wrapped: leading axes without a transpose     |
  * | kernel `MaxPoolGrad`                   | cpu, wasm  | replaced: one tie rule (first maximum)        |
  * | kernel `MetaLearnMaxPoolGather`        | cpu, wasm  | added: the adjoint of `MaxPoolGrad`           |
  * | kernel `AvgPoolGrad`                   | cpu, wasm  | wrapped: divides by real pixels at borders    |
@@ -33,6 +34,7 @@ import { conv2dBackpropInputWasm } from './kernel-conv2d-backprop-input-wasm.js'
 import { batchMatMulWasm } from './kernel-batch-matmul-wasm.js';
 import { batchMatMulCpuKernel } from './kernel-batch-matmul-cpu.js';
 import { fusedMatMulWasm } from './kernel-fused-matmul-wasm.js';
+import { leadingAxesReductionWasm } from './kernel-reduce-leading-axes-wasm.js';
 import { MAX_POOL_GATHER, maxPoolGatherKernel } from './kernel-max-pool-gather.js';
 import { maxPoolGradKernel } from './kernel-max-pool-grad.js';
 
@@ -84,6 +86,10 @@ export function registerKernelFixes(): void {
   installKernel({ kernelName: '_FusedMatMul', backendName: 'wasm', kernelFunc: fusedMatMulWasm });
   const cpuMatMul = tf.getKernel('BatchMatMul', 'cpu');
   if (cpuMatMul !== undefined && !isMarked(cpuMatMul)) installKernel({ kernelName: 'BatchMatMul', backendName: 'cpu', kernelFunc: batchMatMulCpuKernel(cpuMatMul.kernelFunc) });
+  for (const name of ['Sum', 'Mean']) {
+    const reduction = tf.getKernel(name, 'wasm');
+    if (reduction !== undefined && !isMarked(reduction)) installKernel(leadingAxesReductionWasm(reduction));
+  }
   for (const backendName of KERNEL_FIX_BACKENDS) {
     installKernel({ kernelName: 'MaxPoolGrad', backendName, kernelFunc: maxPoolGradKernel(backendName) });
     installKernel({ kernelName: MAX_POOL_GATHER, backendName, kernelFunc: maxPoolGatherKernel(backendName) });

@@ -2,7 +2,7 @@
 // it: shapes, determinism, no leaks, meta-gradients reaching every meta-parameter, finite
 // differences (exact for second order; first order is an approximation by design), on every
 // backend.
-import { createLearner, createLinearHead, createMlp } from '@metalearn/core';
+import { createConv4, createLearner, createLinearHead, createMlp } from '@metalearn/core';
 import { describeLearnerConformance, describeSolverConformance, syntheticEpisodes } from '@metalearn/core/testing';
 import { createGradientSolver } from '@metalearn/maml';
 
@@ -13,6 +13,11 @@ describeSolverConformance('gradient (MAML, second order, 2 steps)', {
 
 describeSolverConformance('gradient (Meta-SGD + LSLR, ANIL pattern)', {
   createSolver: () => createGradientSolver({ innerSteps: 2, innerLr: 0.3, metaSgd: true, perStepLrs: true, adapt: '^head/' }),
+});
+
+describeSolverConformance('gradient (MAML++ on Conv-4 with per-step batch norm, second order)', {
+  createSolver: () => createGradientSolver({ innerSteps: 2, innerLr: 0.3, perStepLrs: true, adapt: '^(?!backbone/norm)' }),
+  createBackbone: () => createConv4({ inputShape: [6, 6, 1], filters: 3, normSteps: 3, activation: 'tanh' }),
 });
 
 describeSolverConformance('gradient (first-order MAML)', {

@@ -13,7 +13,7 @@ test("mamlModule binds innerSolver 'gradient'; bad options throw invalidArgument
   const solver = plugin.create({ innerSteps: 5, innerLr: 0.4, order: 'first', adapt: '^head/' });
   assert.equal(solver.name, 'gradient');
   const bad: Array<[Record<string, unknown>, RegExp]> = [
-    [{ innerSteps: 0 }, /options\.innerSteps/],
+    [{ innerSteps: -1 }, /options\.innerSteps/],
     [{ innerSteps: 1.5 }, /options\.innerSteps/],
     [{ innerLr: -1 }, /options\.innerLr/],
     [{ order: 'third' }, /options\.order/],

@@ -8,6 +8,7 @@
  * | kernel `BatchMatMul`, `_FusedMatMul`   | wasm       | replaced: XNNPACK for every transpose/batch   |
  * | kernel `BatchMatMul`                   | cpu        | wrapped: batch broadcasting (tiles first)     |
  * | kernel `Sum`, `Mean`                   | wasm       | wrapped: leading axes without a transpose     |
+ * | kernel `Identity`                      | wasm       | replaced: shares the data (no copy), as cpu   |
  * | kernel `MaxPoolGrad`                   | cpu, wasm  | replaced: one tie rule (first maximum)        |
  * | kernel `MetaLearnMaxPoolGather`        | cpu, wasm  | added: the adjoint of `MaxPoolGrad`           |
  * | kernel `AvgPoolGrad`                   | cpu, wasm  | wrapped: divides by real pixels at borders    |
@@ -35,6 +36,7 @@ import { batchMatMulWasm } from './kernel-batch-matmul-wasm.js';
 import { batchMatMulCpuKernel } from './kernel-batch-matmul-cpu.js';
 import { fusedMatMulWasm } from './kernel-fused-matmul-wasm.js';
 import { leadingAxesReductionWasm } from './kernel-reduce-leading-axes-wasm.js';
+import { identityWasm } from './kernel-identity-wasm.js';
 import { MAX_POOL_GATHER, maxPoolGatherKernel } from './kernel-max-pool-gather.js';
 import { maxPoolGradKernel } from './kernel-max-pool-grad.js';
 
@@ -84,6 +86,7 @@ export function registerKernelFixes(): void {
   installKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2dBackpropInputWasm });
   installKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMulWasm });
   installKernel({ kernelName: '_FusedMatMul', backendName: 'wasm', kernelFunc: fusedMatMulWasm });
+  installKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityWasm });
   const cpuMatMul = tf.getKernel('BatchMatMul', 'cpu');
   if (cpuMatMul !== undefined && !isMarked(cpuMatMul)) installKernel({ kernelName: 'BatchMatMul', backendName: 'cpu', kernelFunc: batchMatMulCpuKernel(cpuMatMul.kernelFunc) });
   for (const name of ['Sum', 'Mean']) {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  coreModule, createPluginContainer, learnerModule, disposeEpisode, disposeParams, initEngine, initModel, listPlugins, MetaLearnError, paramNames, resolvePlugin, subParams,
+  coreModule, createPluginContainer, disposeEpisode, disposeParams, initEngine, initModel, listPlugins, MetaLearnError, paramNames, resolvePlugin, subParams,
   type Backbone, type TaskSpec,
 } from '@metalearn/core';
 import { joinMetaParams, metaValueAndGrads, solverMetaLoss, syntheticEpisode, syntheticEpisodes } from '@metalearn/core/testing';
@@ -18,7 +18,7 @@ import { datasetsModule } from '@metalearn/datasets';
 
 // Runs on the default backend (wasm here): the per-backend engine properties are proven by the conformance suites.
 const { backend } = await initEngine({ log: () => {} });
-const container = createPluginContainer(coreModule, learnerModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule);
+const container = createPluginContainer(coreModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule);
 
 /** The standard backbones, small: an MLP on 4-vectors and a Conv-4 on 8x8x1 images (tanh: smooth). */
 const backbones: Array<{ label: string; make: () => Backbone }> = [

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  coreModule, createConv4, createLearner, createMlp, createLinearHead, createPluginContainer, disposeParams, initEngine, learnerModule, listPlugins,
+  coreModule, createConv4, createLearner, createMlp, createLinearHead, createPluginContainer, disposeParams, initEngine, listPlugins,
   MetaLearnError, pluginModule, resolvePlugin, subParams, type InnerSolver, type InnerSolverPlugin,
 } from '@metalearn/core';
 import { describeLearnerConformance, describeSolverConformance, syntheticEpisode, syntheticEpisodes } from '@metalearn/core/testing';
@@ -71,7 +71,7 @@ const ncmPlugin: InnerSolverPlugin = {
 const acmeModule = pluginModule([ncmPlugin]);
 
 await initEngine({ log: () => {} });
-const container = createPluginContainer(coreModule, learnerModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule, acmeModule);
+const container = createPluginContainer(coreModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule, acmeModule);
 const resolved = resolvePlugin(container, 'innerSolver', 'nearest-class-mean');
 
 test('the third-party solver loads beside every first-party module, is listed with its kind and resolves by name', () => {

@@ -3,7 +3,7 @@
  * plus any third-party modules given by the caller. Parts are then resolved by name.
  */
 import type { ContainerModule } from 'inversify';
-import { createPluginContainer, coreModule, learnerModule } from '@metalearn/core';
+import { createPluginContainer, coreModule } from '@metalearn/core';
 import { mamlModule } from '@metalearn/maml';
 import { reptileModule } from '@metalearn/reptile';
 import { r2d2Module } from '@metalearn/r2d2';
@@ -14,7 +14,7 @@ import { datasetsModule } from '@metalearn/datasets';
 
 /** The modules of every first-party package, in dependency order (core first). */
 export function firstPartyModules(): ContainerModule[] {
-  return [coreModule, learnerModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule];
+  return [coreModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule];
 }
 
 /**

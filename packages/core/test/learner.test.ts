@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   MetaLearnError, applyModel, createLearner, createLinearHead, createMlp, createPluginContainer, createRng,
-  initEngine, learnerModule, resolvePlugin, taskLoss, disposeEpisode,
+  initEngine, coreModule, resolvePlugin, taskLoss, disposeEpisode,
   type Adaptation, type Episode, type InnerSolver, type InnerSolverInput, type Learner, type Params, type TaskSpec,
 } from '@metalearn/core';
 
@@ -344,8 +344,8 @@ test('evaluate scores the adapted query set; adapt hands out caller-owned tensor
   assert.ok(tf.memory().numTensors >= start);
 });
 
-test("learnerModule binds learner 'backprop'; its options are validated by name", () => {
-  const c = createPluginContainer(learnerModule);
+test("coreModule binds learner 'backprop'; its options are validated by name", () => {
+  const c = createPluginContainer(coreModule);
   const plugin = resolvePlugin(c, 'learner', 'backprop');
   const parts = { backbone: createMlp({ inputDim: 1, hiddenSizes: [4] }), head: createLinearHead(), solver: testSolver(), task: regression, seed: 0 };
   const l = plugin.create({ ...parts, options: { outerLr: 1e-3, optimizer: 'sgd', outerLrSchedule: 'cosine', totalSteps: 10 } });

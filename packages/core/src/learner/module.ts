@@ -1,8 +1,8 @@
 /**
- * The learner plugins of core: the `ContainerModule` that binds the backprop learner as learner
- * `'backprop'`. Separate from core's own module of backbones and heads; load both.
+ * The learner plugin of core: the backprop learner as learner `'backprop'`, bound by core's one
+ * `ContainerModule` (module.ts) with the backbones and the head.
  */
-import { pluginModule, type LearnerArgs, type LearnerPlugin } from '../plugins.js';
+import type { LearnerArgs, LearnerPlugin } from '../plugins.js';
 import { createLearner, BACKPROP_LEARNER } from './backprop-learner.js';
 import { parseOuterLoopOptions } from './options.js';
 
@@ -21,6 +21,3 @@ export const backpropLearnerPlugin: LearnerPlugin = {
     return createLearner({ backbone: args.backbone, head: args.head, solver: args.solver, task: args.task, seed: args.seed, ...options });
   },
 };
-
-/** Binds core's learners (`'backprop'`). Load it with `createPluginContainer(...)`. */
-export const learnerModule = pluginModule([backpropLearnerPlugin]);

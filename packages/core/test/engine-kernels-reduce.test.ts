@@ -2,7 +2,8 @@
 // transpose (kernel-reduce-leading-axes-wasm.ts), the rest go to tfjs's kernels:
 // - every axis set of a rank-4 tensor (15 sets, negative and unsorted axes too), keepDims on and
 //   off, odd sizes: equal to a float64 reference on each backend, wasm equal to cpu;
-// - int32 sums (original kernel) exact; no tensor or byte left behind;
+// - the column-sum loop (eight rows per pass) against a plain float64 loop at every row count
+//   around its block size; int32 sums (original kernel) exact; no tensor or byte left behind;
 // - gradients through sum and mean over leading axes (first and second order) against central
 //   differences.
 // Tolerance: float32 sums of R terms are within ~R u of sum |x| (u = 6e-8; R <= 630 here) when
@@ -12,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableBackends, createRng, initEngine } from '@metalearn/core';
-import { leadingAxesCount } from '../src/engine/kernels/kernel-reduce-leading-axes-wasm.js';
+import { columnSums, leadingAxesCount } from '../src/engine/kernels/kernel-reduce-leading-axes-wasm.js';
 import { derivativeErrors, randn } from './engine-gradients-fd.js';
 
 const backends = await availableBackends();
@@ -53,6 +54,23 @@ test('leadingAxesCount recognises exactly the leading-axes reductions', () => {
   assert.equal(leadingAxesCount([2, 3, 4], [1]), 0);
   assert.equal(leadingAxesCount([2, 3, 4], [0, 2]), 0);
   assert.equal(leadingAxesCount([2, 3, 4], [2]), 0);
+});
+
+test('columnSums (eight rows per pass, then the rest) equals the row-by-row float64 sum for every row count around the block size', () => {
+  const rng = createRng(504);
+  for (const rows of [0, 1, 7, 8, 9, 16, 17, 31]) {
+    for (const cols of [1, 3, 64]) {
+      const x = Float32Array.from({ length: rows * cols }, () => rng.normal());
+      for (const scale of [1, 0.25]) {
+        const got = columnSums(x, rows, cols, scale);
+        for (let c = 0; c < cols; c++) {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += x[r * cols + c]!;
+          assert.ok(Math.abs(got[c]! - scale * s) <= 1e-12 * Math.max(1, Math.abs(s)), `rows ${rows}, cols ${cols}, column ${c}: ${got[c]} vs ${scale * s}`);
+        }
+      }
+    }
+  }
 });
 
 test('sum and mean over every axis set, keepDims on and off, equal a float64 reference on each backend, and wasm equals cpu', async (t) => {

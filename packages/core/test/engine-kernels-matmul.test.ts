@@ -12,7 +12,8 @@
 // - gradients through matMul (all transposes, broadcast batches), first and second order,
 //   against central finite differences;
 // - no tensor or byte left behind (tf.memory), and no wasm heap growth over 60 products whose
-//   XNNPACK operators (packed weights, 256 KB each) would leak 15 MB if never deleted;
+//   XNNPACK operators (packed weights, 256 KB each; per-call views, and operators cached under a
+//   weight tensor's own id) would leak 15 MB if never deleted;
 // - the doctor checks (matmul-checks.ts), and idempotent registration.
 //
 // Tolerances: a float32 product of K terms is within ~K u (u = 6e-8) of the float64 one relative
@@ -298,17 +299,19 @@ test('wasm: products on XNNPACK leave no tensor, byte or heap growth behind (ope
   const run = (): void => {
     for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) tf.matMul(a, b, tA, tB).dispose();
     tf.matMul(a, tf.slice(b, [0, 0, 0], [1, 256, 256]), true, true).dispose(); // b with one batch
+    // A fresh untransposed b: its operator is cached under b's own id, deleted when b is disposed.
+    tf.matMul(tf.reshape(tf.slice(a, [0, 0, 0], [1, 256, 256]), [256, 256]), tf.reshape(tf.slice(b, [1, 0, 0], [1, 256, 256]), [256, 256])).dispose();
   };
   for (let i = 0; i < 3; i++) tf.tidy(run); // warm up the allocator
   const before = tf.memory();
   const heapBefore = heap();
-  for (let i = 0; i < 6; i++) tf.tidy(run); // 6 x 9 = 54 XNNPACK operators, 256 KB of packed weights each
+  for (let i = 0; i < 6; i++) tf.tidy(run); // 6 x 10 = 60 XNNPACK operators, 256 KB of packed weights each
   const after = tf.memory();
   assert.equal(after.numTensors, before.numTensors);
   assert.equal(after.numBytes, before.numBytes);
   const grown = heap() - heapBefore;
-  assert.ok(grown < 4 * 2 ** 20, `wasm heap grew by ${grown} bytes (a leak of the operators would be ~14 MB)`);
-  t.diagnostic(`wasm heap growth over 54 XNNPACK products: ${grown} bytes`);
+  assert.ok(grown < 4 * 2 ** 20, `wasm heap grew by ${grown} bytes (a leak of the operators would be ~15 MB)`);
+  t.diagnostic(`wasm heap growth over 60 XNNPACK products: ${grown} bytes`);
   tf.dispose([a, b]);
 });
 

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError } from '../../errors.js';
 import { callKernel } from './backend-io.js';
-import { heapOffset, wasmBatchMatMulOnViews, xnnMatMulInto, type WasmBackendInternals } from './xnn-matmul-wasm.js';
+import { heapOffset, wasmBatchMatMulOnViews, weightsCacheId, xnnMatMulInto, type WasmBackendInternals } from './xnn-matmul-wasm.js';
 
 /** The attributes of `BatchMatMul` (tfjs's `BatchMatMulAttrs`). */
 interface BatchMatMulAttrs {
@@ -130,7 +130,9 @@ export const batchMatMulWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       const aOffset = heapOffset(wasm, a);
       const bOffset = heapOffset(wasm, b);
       if (batchA === batchB || batchA === 1 || batchB === 1) {
-        wasmBatchMatMulOnViews(wasm, { offset: aOffset, shape: [batchA, ...aStored] }, { offset: bOffset, shape: [batchB, ...bStored] }, transposeA, transposeB, outOffset);
+        const bId = !transposeA && !transposeB && batchA === 1 && batchB === 1 ? weightsCacheId(wasm, b, k, n) : undefined;
+        const bView = { offset: bOffset, shape: [batchB, ...bStored] as [number, number, number] };
+        wasmBatchMatMulOnViews(wasm, { offset: aOffset, shape: [batchA, ...aStored] }, bId === undefined ? bView : { ...bView, id: bId }, transposeA, transposeB, outOffset);
       } else {
         for (let t = 0; t < batchOut; t++) {
           wasmBatchMatMulOnViews(
@@ -158,8 +160,9 @@ export const batchMatMulWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     const aOffset = heapOffset(wasm, aRows);
     const bOffset = heapOffset(wasm, bRows);
     if (batchB === 1) {
-      // batchOut = batchA and out's batches are in a's order: one product of all a's rows.
-      xnnMatMulInto(wasm, aOffset, bOffset, outOffset, batchA * m, k, n);
+      // batchOut = batchA and out's batches are in a's order: one product of all a's rows. An
+      // untransposed b is a whole tensor: its packed operator may be cached under its own id.
+      xnnMatMulInto(wasm, aOffset, bOffset, outOffset, batchA * m, k, n, transposeB ? undefined : weightsCacheId(wasm, b, k, n));
     } else {
       for (let t = 0; t < batchOut; t++) {
         xnnMatMulInto(wasm, aOffset + indexA[t]! * aBytes, bOffset + indexB[t]! * bBytes, outOffset + t * outBytes, m, k, n);

@@ -9,7 +9,10 @@
  * Fresh ids also avoid a stale-cache bug of the stock kernel: it caches the XNNPACK operator
  * (with B packed) under B's tensor id alone, so the same data reshaped (`[3, 2]` then `[6, 1]`,
  * one id) reuses the operator of the first shape and returns wrong values. A view id lives for
- * one product and its operator is deleted with it (the backend's disposal callback).
+ * one product and its operator is deleted with it (the backend's disposal callback). Where B is
+ * a whole tensor used untransposed, its own id may be passed instead ({@link weightsCacheId}),
+ * so that a weight matrix used again (evaluation, support then query) is packed only once, as
+ * in the stock kernel, but only ever under the one shape it was first packed with.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError } from '../../errors.js';
@@ -80,11 +83,39 @@ export interface HeapTensor3 {
   /** Byte offset of its first element. */
   readonly offset: number;
   readonly shape: readonly [number, number, number];
+  /**
+   * For B only: the backend's id of a tensor whose whole data this is, to use instead of a
+   * fresh view id (XNNPACK's operator cache is keyed by it); from {@link weightsCacheId}.
+   */
+  readonly id?: number;
+}
+
+/** The `[K, N]` each tensor's data was first packed as by XNNPACK, by data id. */
+const packedShapes = new WeakMap<tf.DataId, string>();
+
+/**
+ * The id under which B's XNNPACK operator may be cached across calls: B's own tensor id when
+ * its data was never packed, or was packed as the same `[K, N]`; `undefined` (use a fresh view)
+ * when the same data was packed under another shape (the stale-operator case).
+ * @param backend - the wasm backend.
+ * @param b - the tensor used untransposed, whole, as `B: [K, N]`.
+ * @param k - `K`.
+ * @param n - `N`.
+ * @returns the id to pass as `b.id`, or `undefined`.
+ */
+export function weightsCacheId(backend: WasmBackendInternals, b: tf.TensorInfo, k: number, n: number): number | undefined {
+  const data = backend.dataIdMap.get(b.dataId);
+  if (data === undefined) return undefined;
+  const key = `${k},${n}`;
+  const first = packedShapes.get(b.dataId);
+  if (first === undefined) packedShapes.set(b.dataId, key);
+  else if (first !== key) return undefined;
+  return data.id;
 }
 
 /**
  * Runs wasm's C `BatchMatMul` on views of the heap (fresh tensor ids registered for this one
- * call, then disposed with whatever operator XNNPACK built for them):
+ * call, then disposed with whatever operator XNNPACK built for them; B's own id when `b.id`):
  * out[t, i, j] = sum over l of op(A)[t_A, i, l] op(B)[t_B, l, j], op = transpose when asked,
  * t_A = t or 0 when A has one batch (likewise t_B). The C function takes XNNPACK's
  * fully-connected path only for one batch each and no transposes; otherwise its scalar loop.
@@ -119,16 +150,16 @@ export function wasmBatchMatMulOnViews(
   const raw = rawBatchMatMul(backend);
   const { tfjs } = backend.wasm;
   const aId = backend.dataIdNextNumber++;
-  const bId = backend.dataIdNextNumber++;
+  const bId = b.id ?? backend.dataIdNextNumber++;
   const outId = backend.dataIdNextNumber++;
   tfjs.registerTensor(aId, batchA * rowsA * colsA, a.offset);
-  tfjs.registerTensor(bId, batchB * rowsB * colsB, b.offset);
+  if (b.id === undefined) tfjs.registerTensor(bId, batchB * rowsB * colsB, b.offset);
   tfjs.registerTensor(outId, Math.max(batchA, batchB) * m * n, outOffset);
   try {
     raw(aId, shapeBytes(a.shape), 3, bId, shapeBytes(b.shape), 3, transposeA, transposeB, outId);
   } finally {
     tfjs.disposeData(aId);
-    tfjs.disposeData(bId);
+    if (b.id === undefined) tfjs.disposeData(bId);
     tfjs.disposeData(outId);
   }
 }
@@ -144,6 +175,7 @@ export function wasmBatchMatMulOnViews(
  * @param m - `M >= 1`.
  * @param k - `K >= 1`.
  * @param n - `N >= 1`.
+ * @param bId - optional id of the tensor whose whole data B is ({@link weightsCacheId}).
  * @throws MetaLearnError `invalidArgument` when a dimension is not a positive integer.
  */
 export function xnnMatMulInto(
@@ -154,6 +186,8 @@ export function xnnMatMulInto(
   m: number,
   k: number,
   n: number,
+  bId?: number,
 ): void {
-  wasmBatchMatMulOnViews(backend, { offset: aOffset, shape: [1, m, k] }, { offset: bOffset, shape: [1, k, n] }, false, false, outOffset);
+  const b: HeapTensor3 = bId === undefined ? { offset: bOffset, shape: [1, k, n] } : { offset: bOffset, shape: [1, k, n], id: bId };
+  wasmBatchMatMulOnViews(backend, { offset: aOffset, shape: [1, m, k] }, b, false, false, outOffset);
 }

@@ -18,6 +18,8 @@ export const conv4PluginOptionsSchema = z.strictObject({
   normScale: z.boolean().optional(),
   normEpsilon: z.number().positive().finite().optional(),
   normSteps: z.number().int().min(1).optional(),
+  contextDim: z.number().int().min(0).optional(),
+  filmBlock: z.number().int().min(1).optional(),
 });
 
 /**
@@ -27,7 +29,7 @@ export const conv4PluginOptionsSchema = z.strictObject({
 export const conv4BackbonePlugin: BackbonePlugin = {
   kind: 'backbone',
   name: 'conv4',
-  summary: '4 blocks of 3x3 conv + batch norm + ReLU (strided for 28x28, max-pooled for 84x84); options filters, variant, pooling, blocks, activation, batchNorm, normScale, normEpsilon, normSteps',
+  summary: '4 blocks of 3x3 conv + batch norm + ReLU (strided for 28x28, max-pooled for 84x84); options filters, variant, pooling, blocks, activation, batchNorm, normScale, normEpsilon, normSteps, contextDim and filmBlock (FiLM context, CAVIA)',
   provider: '@metalearn/core',
   create({ inputShape, options }) {
     const o = parsePluginOptions(conv4PluginOptionsSchema, options, 'conv4 plugin');

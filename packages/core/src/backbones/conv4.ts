@@ -11,6 +11,7 @@ import { createRng, deriveSeed } from '../random.js';
 import { activate, checkActivation, type ActivationName } from '../nn/activation.js';
 import { batchMoments, normalize } from '../nn/batch-norm.js';
 import { conv2d } from '../nn/conv2d.js';
+import { dense } from '../nn/dense.js';
 import { glorotUniform, onesInit, zerosInit } from '../nn/init.js';
 import { maxPool2x2 } from '../nn/pool.js';
 import { checkInput, checkInt } from './input.js';
@@ -45,6 +46,15 @@ export interface Conv4Options {
    * Antoniou et al. 2018, sec. 4); default 1 (shared by every step).
    */
   readonly normSteps?: number;
+  /**
+   * `C`: size of the context vector that modulates one block by FiLM (CAVIA's convolutional
+   * network; Zintgraf et al. 2019, sec. 5.2); default 0 (no context: a `ctx.context` is then
+   * refused with MetaLearnError `unsupported`). When > 0, `ctx.context` (float32 `[C]` or `[B, C]`)
+   * is required.
+   */
+  readonly contextDim?: number;
+  /** The block `l` (1-based) that FiLM modulates when `contextDim > 0`; default `min(3, blocks)` (CAVIA: the third of four). */
+  readonly filmBlock?: number;
 }
 
 /**
@@ -77,7 +87,16 @@ export interface Conv4Options {
  *   `norm{l}/step{s}/scale` and `norm{l}/step{s}/offset` for `s = 0..S-1`, selected by
  *   `ctx.innerStep` (default 0; steps `>= S` use the last set, e.g. for more evaluation steps).
  *
- * Context parameters (`ctx.context`, CAVIA) are not taken: giving them throws MetaLearnError `unsupported`.
+ * Context parameters (CAVIA, `contextDim = C > 0`): block `l = filmBlock` is modulated by FiLM
+ * after its batch norm (after the convolution without batch norm) and before the activation,
+ * `z <- gamma ⊙ z + beta` per channel, with `[gamma, beta] = c W_film + b_film` (`[F]` each) from
+ * the context `c = ctx.context` (`[C]`: one modulation for the batch; `[B, C]`: one per example).
+ * Extra parameters `film/kernel` `[C, 2F]` (Glorot uniform, `fanIn = C`, `fanOut = 2F`) and
+ * `film/bias` `[2F]`, initialised to ones for `gamma` and zeros for `beta`, so that a zero
+ * context (CAVIA's reset) leaves the block as without FiLM. CAVIA's reference network applies
+ * FiLM after batch norm and max pooling and before the ReLU; here max pooling follows the
+ * activation, which commutes with it for every positive `gamma`. With `contextDim = 0` (default)
+ * `ctx.context` is refused with MetaLearnError `unsupported`.
  *
  * Every op has a differentiable gradient (max pooling is built from `reshape` + `max`), so
  * second-order meta-gradients flow through the whole backbone given the engine's convolution
@@ -90,7 +109,9 @@ export interface Conv4Options {
  * const omniglot = createConv4({ inputShape: [28, 28, 1] });                                  // featureDim 64
  * const mini = createConv4({ inputShape: [84, 84, 3], filters: 32, variant: 'maxpool' });     // featureDim 800
  * @see Finn, Abbeel & Levine 2017, sec. 5.2; Vinyals et al. 2016, "Matching Networks", sec. 4.1;
- *   Antoniou, Edwards & Storkey 2018, "How to train your MAML", sec. 4 (per-step batch norm).
+ *   Antoniou, Edwards & Storkey 2018, "How to train your MAML", sec. 4 (per-step batch norm);
+ *   Zintgraf et al. 2019, "Fast Context Adaptation via Meta-Learning", sec. 5.2 (FiLM context);
+ *   Perez et al. 2018, "FiLM: Visual Reasoning with a General Conditioning Layer", eq. 1-3.
  */
 export function createConv4(options: Conv4Options): Backbone {
   const shape = options.inputShape;
@@ -118,6 +139,14 @@ export function createConv4(options: Conv4Options): Backbone {
   const normSteps = checkInt(options.normSteps ?? 1, 1, 'createConv4: options.normSteps');
   if (!batchNorm && normSteps > 1) {
     throw new MetaLearnError('invalidArgument', `createConv4: options.normSteps = ${normSteps} needs batchNorm: true`);
+  }
+  const contextDim = checkInt(options.contextDim ?? 0, 0, 'createConv4: options.contextDim');
+  const filmBlock = checkInt(options.filmBlock ?? Math.min(3, blocks), 1, 'createConv4: options.filmBlock');
+  if (filmBlock > blocks) {
+    throw new MetaLearnError('invalidArgument', `createConv4: options.filmBlock must be an integer in [1, ${blocks}] (options.blocks = ${blocks}), got ${filmBlock}`);
+  }
+  if (options.filmBlock !== undefined && contextDim === 0) {
+    throw new MetaLearnError('invalidArgument', `createConv4: options.filmBlock = ${filmBlock} needs options.contextDim > 0 (the size of the context that FiLM reads)`);
   }
   let h = H;
   let w = W;
@@ -155,13 +184,18 @@ export function createConv4(options: Conv4Options): Backbone {
           }
         }
       }
+      if (contextDim > 0) {
+        out['film/kernel'] = glorotUniform(createRng(deriveSeed(seed, 'film/kernel')), [contextDim, 2 * filters], contextDim, 2 * filters);
+        out['film/bias'] = tf.tidy(() => tf.concat([onesInit([filters]), zerosInit([filters])]));
+      }
       return out;
     },
     apply(params: Params, x: tf.Tensor, ctx: ApplyContext): tf.Tensor2D {
       checkInput(x, inputShape, 'conv4.apply');
-      if (ctx.context !== undefined) {
-        throw new MetaLearnError('unsupported', 'conv4.apply: ctx.context was given but Conv-4 takes no context parameters (use an MLP with contextDim for CAVIA)');
+      if (contextDim === 0 && ctx.context !== undefined) {
+        throw new MetaLearnError('unsupported', 'conv4.apply: ctx.context was given but this Conv-4 takes no context parameters (built with contextDim = 0; build it with contextDim = C for FiLM, or use an MLP with contextDim)');
       }
+      if (contextDim > 0) checkContext(ctx.context, contextDim, x.shape[0]!);
       const step = selectStep(ctx.innerStep, normSteps);
       if (batchNorm && ctx.normStats !== undefined) checkNormStats(ctx.normStats, blocks, filters);
       const capture = batchNorm && ctx.normStats === undefined && ctx.onNormStats !== undefined;
@@ -177,6 +211,7 @@ export function createConv4(options: Conv4Options): Backbone {
             if (capture) kept.push(stats.mean, stats.variance);
             z = normalize(z, stats, epsilon, normScale ? getParam(params, `${p}/scale`, 'conv4.apply') : undefined, getParam(params, `${p}/offset`, 'conv4.apply'));
           }
+          if (contextDim > 0 && l === filmBlock) z = film(z, ctx.context!, getParam(params, 'film/kernel', 'conv4.apply'), getParam(params, 'film/bias', 'conv4.apply'), filters);
           a = activate(z, activation);
           if (variant === 'maxpool') a = maxPool2x2(a);
         }
@@ -191,6 +226,31 @@ export function createConv4(options: Conv4Options): Backbone {
       return features as tf.Tensor2D;
     },
   };
+}
+
+/** Checks that `context` is float32 `[C]` or `[B, C]`. */
+function checkContext(context: tf.Tensor | undefined, contextDim: number, batch: number): void {
+  if (context === undefined) {
+    throw new MetaLearnError('invalidArgument', `conv4.apply: ctx.context must be float32 [${contextDim}] or [B, ${contextDim}] (the Conv-4 has contextDim = ${contextDim}), got nothing`);
+  }
+  const ok = context.dtype === 'float32' && ((context.rank === 1 && context.shape[0] === contextDim) || (context.rank === 2 && context.shape[0] === batch && context.shape[1] === contextDim));
+  if (!ok) {
+    throw new MetaLearnError('shapeMismatch', `conv4.apply: ctx.context must be float32 [${contextDim}] or [${batch}, ${contextDim}], got ${context.dtype} [${context.shape.join(', ')}]`);
+  }
+}
+
+/**
+ * FiLM: `z * gamma + beta` per channel, `[gamma, beta] = c W + b` (`c`: `[C]` or `[B, C]`).
+ * @param z - float32 `[B, h, w, F]`.
+ * @returns float32 `[B, h, w, F]`.
+ */
+function film(z: tf.Tensor4D, context: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, filters: number): tf.Tensor4D {
+  const c = context.rank === 1 ? tf.reshape(context, [1, -1]) as tf.Tensor2D : context as tf.Tensor2D;
+  const gb = dense(c, kernel, bias);
+  const rows = gb.shape[0];
+  const gamma = tf.reshape(tf.slice(gb, [0, 0], [rows, filters]), [rows, 1, 1, filters]);
+  const beta = tf.reshape(tf.slice(gb, [0, filters], [rows, filters]), [rows, 1, 1, filters]);
+  return tf.add(tf.mul(z, gamma), beta) as tf.Tensor4D;
 }
 
 /** The per-step batch-norm set for `innerStep` (default 0; clamped to the last set). */

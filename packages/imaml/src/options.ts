@@ -1,0 +1,114 @@
+/**
+ * Options of the implicit (iMAML) inner solver, validated with zod: every choice is an option.
+ */
+import { z } from 'zod';
+import { MetaLearnError } from '@metalearn/core';
+import type { ImplicitHvpMode } from './implicit-gradient.js';
+import type { InnerOptimizerName } from './proximal.js';
+
+/**
+ * Options of {@link createImplicitSolver}.
+ * - `lambda` (default 2, as TorchOpt's iMAML Omniglot example): the proximal strength `λ > 0` of
+ *   the inner problem `min_phi L_support(phi) + (λ/2)||phi - theta||²`.
+ * - `innerSteps` (default 5): optimizer steps `k >= 1` on that problem during meta-training.
+ * - `evalInnerSteps` (default `innerSteps`): steps when `metaTraining` is false.
+ * - `innerLr` (default 0.1, TorchOpt's example): the inner step size.
+ * - `innerOptimizer` (default `'sgd'`, iMAML-GD): `'sgd'`, `'momentum'` (heavy ball),
+ *   `'nesterov'` (Nesterov's accelerated gradient, which the paper suggests) or `'adam'`.
+ * - `innerMomentum` (default 0.9): the momentum of `'momentum'` and `'nesterov'`, in `(0, 1)`.
+ * - `cgSteps` (default 5, as the paper's and TorchOpt's experiments): conjugate-gradient
+ *   iterations for the meta-gradient; 0 gives the first-order approximation `g = ∇_phi L_query`.
+ * - `cgTol` (default 1e-6): CG's relative residual tolerance (stops earlier when reached).
+ * - `hvp` (default `'exact'`): Hessian-vector products by double backward, or `'finiteDifference'`
+ *   (two support gradients per product, no second-order graph).
+ * - `fdStep` (default 1e-2): finite-difference probe length `||r v||` (so `r = fdStep / ||v||`).
+ * - `fdScheme` (default `'central'`): `'forward'` (error `O(r)`) or `'central'` (`O(r²)`), both two
+ *   gradients per product.
+ */
+export interface ImplicitSolverOptions {
+  readonly lambda?: number;
+  readonly innerSteps?: number;
+  readonly evalInnerSteps?: number;
+  readonly innerLr?: number;
+  readonly innerOptimizer?: InnerOptimizerName;
+  readonly innerMomentum?: number;
+  readonly cgSteps?: number;
+  readonly cgTol?: number;
+  readonly hvp?: ImplicitHvpMode;
+  readonly fdStep?: number;
+  readonly fdScheme?: 'forward' | 'central';
+}
+
+/** The options with defaults filled in. */
+export type ResolvedImplicitSolverOptions = Required<ImplicitSolverOptions>;
+
+const positiveInt = z.number().int().min(1);
+
+/** The zod schema of {@link ImplicitSolverOptions} (unknown keys are rejected). */
+export const implicitSolverOptionsSchema = z
+  .object({
+    lambda: z.number().positive().finite().optional(),
+    innerSteps: positiveInt.optional(),
+    evalInnerSteps: positiveInt.optional(),
+    innerLr: z.number().positive().finite().optional(),
+    innerOptimizer: z.enum(['sgd', 'momentum', 'nesterov', 'adam']).optional(),
+    innerMomentum: z.number().gt(0).lt(1).optional(),
+    cgSteps: z.number().int().min(0).optional(),
+    cgTol: z.number().min(0).finite().optional(),
+    hvp: z.enum(['exact', 'finiteDifference']).optional(),
+    fdStep: z.number().positive().finite().optional(),
+    fdScheme: z.enum(['forward', 'central']).optional(),
+  })
+  .strict();
+
+/**
+ * Validates and completes the options.
+ * @param options - user options (plain JSON from a config file or CLI flags, or code).
+ * @param caller - the function asking, for error messages.
+ * @returns every option, defaults filled in.
+ * @throws MetaLearnError `invalidArgument` naming the offending option and the value given, e.g.
+ *   `createImplicitSolver: options.lambda: Too small: expected number to be >0 (got 0)`.
+ */
+export function resolveImplicitSolverOptions(options: unknown, caller = 'createImplicitSolver'): ResolvedImplicitSolverOptions {
+  const parsed = implicitSolverOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = ['options', ...issue.path.map(String)].join('.');
+    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    const got = issue.path.length > 0 ? ` (got ${describe(valueAt(options, issue.path))})` : '';
+    throw new MetaLearnError('invalidArgument', `${caller}: ${path}: ${issue.message}${keys}${got}`);
+  }
+  const o = parsed.data;
+  const innerOptimizer = o.innerOptimizer ?? 'sgd';
+  if (o.innerMomentum !== undefined && innerOptimizer !== 'momentum' && innerOptimizer !== 'nesterov') {
+    throw new MetaLearnError('invalidArgument', `${caller}: options.innerMomentum needs options.innerOptimizer 'momentum' or 'nesterov', got '${innerOptimizer}'`);
+  }
+  const innerSteps = o.innerSteps ?? 5;
+  return {
+    lambda: o.lambda ?? 2,
+    innerSteps,
+    evalInnerSteps: o.evalInnerSteps ?? innerSteps,
+    innerLr: o.innerLr ?? 0.1,
+    innerOptimizer,
+    innerMomentum: o.innerMomentum ?? 0.9,
+    cgSteps: o.cgSteps ?? 5,
+    cgTol: o.cgTol ?? 1e-6,
+    hvp: o.hvp ?? 'exact',
+    fdStep: o.fdStep ?? 1e-2,
+    fdScheme: o.fdScheme ?? 'central',
+  };
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+function describe(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -228,14 +228,14 @@ test('context size is an option: contextDim 7 gives a [7] context; a backbone of
     assert.deepEqual(ad.context.shape, [7]);
     assert.deepEqual(ad.predict(episode.query.x).shape, [2, 1]);
   });
-  assert.throws(() => tf.tidy(() => adaptOnce({ contextDim: 3 }, b7, head, theta7, episode, regression)), (e) => MetaLearnError.is(e, 'shapeMismatch') && /ctx\.context must be float32 \[7\]/.test(e.message));
+  assert.throws(() => tf.tidy(() => { adaptOnce({ contextDim: 3 }, b7, head, theta7, episode, regression); }), (e) => MetaLearnError.is(e, 'shapeMismatch') && /ctx\.context must be float32 \[7\]/.test(e.message));
   const plain = createMlp({ inputDim: 2, hiddenSizes: [4] });
   const theta0 = initModel(plain, head, 0, 1);
-  assert.throws(() => tf.tidy(() => adaptOnce({}, plain, head, theta0, episode, regression)), (e) => MetaLearnError.is(e, 'unsupported'));
+  assert.throws(() => tf.tidy(() => { adaptOnce({}, plain, head, theta0, episode, regression); }), (e) => MetaLearnError.is(e, 'unsupported'));
   const conv = createConv4({ inputShape: [6, 6, 1], filters: 2 });
   const thetaC = initModel(conv, head, 0, 2);
   const image = syntheticEpisode(2, { kind: 'classification', ways: 2, shots: 1, queryShots: 1, inputShape: [6, 6, 1] });
-  assert.throws(() => tf.tidy(() => adaptOnce({}, conv, head, thetaC, image, { kind: 'classification', ways: 2 })), (e) => MetaLearnError.is(e, 'unsupported') && /conv4\.apply/.test(e.message));
+  assert.throws(() => tf.tidy(() => { adaptOnce({}, conv, head, thetaC, image, { kind: 'classification', ways: 2 }); }), (e) => MetaLearnError.is(e, 'unsupported') && /conv4\.apply/.test(e.message));
   for (const p of [theta7, theta0, thetaC]) disposeParams(p);
   disposeEpisode(episode);
   disposeEpisode(image);

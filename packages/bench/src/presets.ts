@@ -100,6 +100,14 @@ export const PRESETS: Readonly<Record<string, LearnerPreset>> = {
     solverOptions: () => ({}),
     learner: 'backprop',
   },
+  imaml: {
+    name: 'imaml',
+    summary: 'iMAML: proximal inner loop off the tape, implicit meta-gradient by CG on Hessian-vector products (memory flat in the inner steps)',
+    source: 'Rajeswaran, Finn, Kakade & Levine 2019',
+    solver: 'implicit',
+    solverOptions: (r) => gradient(r),
+    learner: 'backprop',
+  },
 };
 
 /**

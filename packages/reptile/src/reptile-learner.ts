@@ -1,0 +1,265 @@
+/**
+ * The Reptile learner: an outer rule that moves the meta-parameters toward the weights a plain
+ * inner loop reaches on each task. A thin shell over the pure functions {@link innerLoop},
+ * {@link reptileUpdate}, {@link reptilePredict} and core's optimizers and validation.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  MetaLearnError, adam, checkCheckpointTensors, constantSchedule, createRng, deriveSeed, disposeParams, initModel, paramNames,
+  serialiseTensor, sgd, taskLoss, validateEpisode, validateLabelledSet, validateMetaBatch, validateTaskSpec,
+  type Adaptation, type Backbone, type Episode, type EpisodeScore, type Head, type LabelledSet, type Learner, type LearnerState,
+  type LrSchedule, type MetaBatch, type MetaTrainMetrics, type OuterOptimizer, type Params, type SerialTensor, type TaskSpec,
+} from '@metalearn/core';
+import { innerLoop } from './inner-loop.js';
+import { resolveReptileOptions, type ReptileOptions, type ResolvedReptileOptions } from './options.js';
+import { reptileUpdate } from './outer-update.js';
+import { reptilePredict } from './predictor.js';
+import { linearSchedule } from './schedule.js';
+
+/** The learner's registry name. */
+export const REPTILE_LEARNER = 'reptile';
+
+/** Everything {@link createReptileLearner} composes: the parts, task and seed, and {@link ReptileOptions}. */
+export interface CreateReptileLearnerOptions extends ReptileOptions {
+  readonly backbone: Backbone;
+  readonly head: Head;
+  /** The task family: kind and ways (classification: N classes; regression: output size). */
+  readonly task: TaskSpec;
+  /** Integer seed of the initialisation and of every mini-batch draw. */
+  readonly seed: number;
+}
+
+/**
+ * Composes a backbone and a head into a Reptile meta-learner.
+ *
+ * Meta-parameters `theta = initModel(backbone, head, deriveSeed(seed, 'model'), ways)` (names
+ * `backbone/...`, `head/...`), held as `tf.Variable`s. One meta-training step at meta-step `t`
+ * over a meta-batch `{T_i}_{i=1..n}`:
+ * 1. per task, `phi_i = innerLoop(theta, D_i)`: `innerSteps` iterations of SGD or Adam (moments
+ *    reset per task) with `innerLr` on mini-batches of `innerBatchSize` examples of
+ *    `D_i = support ∪ query` (or the support set only, `innerSet`); no gradient tape is kept;
+ * 2. `theta <- theta + epsilon_t ((1/n) Σ_i phi_i - theta)`, `epsilon_t` = `outerLr`, or annealed
+ *    linearly to `finalOuterLr` over `totalSteps`.
+ * Reported `loss` (and `accuracy`) is the mean over tasks of the query loss of `phi_i` with the
+ * query set as one batch (with `innerSet: 'support+query'` the inner loop trained on it).
+ * Mini-batches of task `i` at meta-step `t` are drawn from `deriveSeed(seed, 'reptile', 'train', t, i)`,
+ * so a run is a pure function of its seed, and a checkpoint (which carries the seed and step)
+ * continues bitwise.
+ *
+ * Adaptation (`adapt`, `evaluate`): `phi = innerLoop(theta, support)` with `evalInnerSteps` and
+ * `evalInnerBatchSize` (mini-batches from `deriveSeed(seed, 'reptile', 'adapt', t)`); queries are
+ * predicted by {@link reptilePredict}, transductively or one query example at a time with the
+ * support set (`transductive`).
+ *
+ * Reptile runs its own inner loop (plain training, nothing differentiated through it), so it
+ * composes no inner solver; the `'reptile'` plugin documents that it does not use the solver of a
+ * composition.
+ *
+ * @param options - parts, task, seed and {@link ReptileOptions}.
+ * @returns a {@link Learner} named `'reptile'`; dispose it when done.
+ * @throws MetaLearnError `invalidArgument` on a bad option or part, naming it.
+ * @example
+ * const learner = createReptileLearner({ backbone: createConv4({ inputShape: [28, 28, 1] }), head: createLinearHead(),
+ *   task: { kind: 'classification', ways: 5 }, seed: 0, outerLr: 1, outerLrSchedule: 'linear', finalOuterLr: 0,
+ *   totalSteps: 100000, innerOptimizer: 'adam', innerLr: 1e-3, innerSteps: 5, innerBatchSize: 10,
+ *   evalInnerSteps: 50, evalInnerBatchSize: 5 });
+ * @see Nichol, Achiam & Schulman 2018, "On First-Order Meta-Learning Algorithms", Algorithms 1-2,
+ *   sec. 6 and appendix A (hyperparameters, transduction); openai/supervised-reptile.
+ */
+export function createReptileLearner(options: CreateReptileLearnerOptions): Learner {
+  const fn = 'createReptileLearner';
+  if (options === null || typeof options !== 'object') throw new MetaLearnError('invalidArgument', `${fn}: options must be an object`);
+  const { backbone, head, task, seed, ...rest } = options;
+  checkPart(backbone, 'backbone', ['init', 'apply'], fn);
+  checkPart(head, 'head', ['init', 'apply'], fn);
+  if (task === null || typeof task !== 'object' || (task.kind !== 'classification' && task.kind !== 'regression')) {
+    throw new MetaLearnError('invalidArgument', `${fn}: options.task.kind must be 'classification' or 'regression', got ${JSON.stringify(task?.kind)}`);
+  }
+  if (!(Number.isInteger(task.ways) && task.ways >= 1)) throw new MetaLearnError('invalidArgument', `${fn}: options.task.ways must be an integer >= 1, got ${String(task.ways)}`);
+  if (!Number.isSafeInteger(seed)) throw new MetaLearnError('invalidArgument', `${fn}: options.seed must be a safe integer, got ${String(seed)}`);
+  const o = resolveReptileOptions(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), fn);
+  const optimizer: OuterOptimizer = o.innerOptimizer === 'sgd' ? sgd() : adam(o.adam);
+  const epsilonAt: LrSchedule = o.outerLrSchedule === 'linear'
+    ? linearSchedule({ initLr: o.outerLr, finalLr: o.finalOuterLr, totalSteps: o.totalSteps! })
+    : constantSchedule(o.outerLr);
+  const spec: TaskSpec = { kind: task.kind, ways: task.ways };
+
+  const init = initModel(backbone, head, deriveSeed(seed, 'model'), spec.ways);
+  const variables: Record<string, tf.Variable> = {};
+  try {
+    for (const n of paramNames(init)) {
+      if (init[n]!.dtype !== 'float32') throw new MetaLearnError('invalidArgument', `${fn}: meta-parameter '${n}' must be float32, got ${init[n]!.dtype}`);
+      variables[n] = tf.variable(init[n]!, true);
+    }
+  } finally {
+    disposeParams(init);
+  }
+  const names = paramNames(variables);
+  const thetaView = (): Params => Object.fromEntries(names.map((n) => [n, variables[n]!]));
+
+  let runSeed = seed;
+  let step = 0;
+  let disposed = false;
+  const alive = (caller: string): void => {
+    if (disposed) throw new MetaLearnError('invalidArgument', `${caller}: the learner was disposed`);
+  };
+  const rngFor = (...path: Array<string | number>) => createRng(deriveSeed(runSeed, 'reptile', ...path));
+
+  /** `phi` adapted to `support` (the evaluation inner loop), in the caller's scope. */
+  const adaptPhi = (support: LabelledSet, where: string): Params => {
+    checkBatch(o, o.evalInnerBatchSize, support.x.shape[0]!, where, 'evalInnerBatchSize');
+    return innerLoop(thetaView(), support, {
+      backbone, head, kind: spec.kind, optimizer, innerLr: o.innerLr, steps: o.evalInnerSteps,
+      ...(o.evalInnerBatchSize !== undefined && { batchSize: o.evalInnerBatchSize, replacement: o.replacement, rng: rngFor('adapt', step) }),
+    });
+  };
+
+  const learner: Learner = {
+    name: REPTILE_LEARNER,
+    get params(): Params {
+      alive('params');
+      return Object.freeze(thetaView());
+    },
+
+    metaTrainStep(tasks: MetaBatch): MetaTrainMetrics {
+      alive('metaTrainStep');
+      validateMetaBatch(tasks, 'metaTrainStep', spec, backbone.inputShape);
+      const t = step;
+      const epsilon = epsilonAt(t);
+      const theta = thetaView();
+      const phis: Params[] = [];
+      const losses: number[] = [];
+      const accuracies: number[] = [];
+      try {
+        tasks.forEach((episode, i) => {
+          const merged = o.innerSet === 'support' ? undefined : concatSets(episode.support, episode.query);
+          try {
+            const set = merged ?? episode.support;
+            checkBatch(o, o.innerBatchSize, set.x.shape[0]!, `metaTrainStep: tasks[${i}]`, 'innerBatchSize');
+            phis.push(innerLoop(theta, set, {
+              backbone, head, kind: spec.kind, optimizer, innerLr: o.innerLr, steps: o.innerSteps,
+              ...(o.innerBatchSize !== undefined && { batchSize: o.innerBatchSize, replacement: o.replacement, rng: rngFor('train', t, i) }),
+            }));
+          } finally {
+            if (merged !== undefined) tf.dispose([merged.x, merged.y]);
+          }
+          const score = scoreQuery(backbone, head, phis[i]!, episode, spec, true, o.innerSteps);
+          losses.push(score.loss);
+          if (score.accuracy !== undefined) accuracies.push(score.accuracy);
+        });
+        const meanLoss = mean(losses);
+        if (!Number.isFinite(meanLoss)) {
+          throw new MetaLearnError('nonFinite', `metaTrainStep: the adapted query loss is ${meanLoss} at meta-step ${t}; the meta-parameters were left unchanged (lower innerLr)`);
+        }
+        const next = reptileUpdate(theta, phis, epsilon);
+        for (const n of names) variables[n]!.assign(next[n]!);
+        disposeParams(next);
+        step += 1;
+        return spec.kind === 'classification' ? { loss: meanLoss, accuracy: mean(accuracies), step } : { loss: meanLoss, step };
+      } finally {
+        phis.forEach(disposeParams);
+      }
+    },
+
+    adapt(support: LabelledSet, taskSpec: TaskSpec): Adaptation {
+      alive('adapt');
+      validateTaskSpec(taskSpec, spec, 'adapt: task');
+      validateLabelledSet(support, 'adapt: support', spec, backbone.inputShape);
+      const phi = adaptPhi(support, 'adapt: support');
+      return {
+        predict: (x: tf.Tensor) => reptilePredict(backbone, head, phi, support.x, x, o.transductive, o.evalInnerSteps),
+        fastWeights: phi,
+      };
+    },
+
+    evaluate(episode: Episode): EpisodeScore {
+      alive('evaluate');
+      validateEpisode(episode, 'evaluate: episode', spec, backbone.inputShape);
+      const phi = adaptPhi(episode.support, 'evaluate: episode.support');
+      try {
+        return scoreQuery(backbone, head, phi, episode, spec, o.transductive, o.evalInnerSteps);
+      } finally {
+        disposeParams(phi);
+      }
+    },
+
+    state(): LearnerState {
+      alive('state');
+      const tensors: Record<string, SerialTensor> = {};
+      for (const n of names) tensors[`params/${n}`] = serialiseTensor(variables[n]!);
+      return {
+        learner: REPTILE_LEARNER,
+        step,
+        tensors,
+        extra: { seed: runSeed, backbone: backbone.name, head: head.name, task: { ...spec }, innerOptimizer: o.innerOptimizer },
+      };
+    },
+
+    load(state: LearnerState): void {
+      alive('load');
+      const f = 'load';
+      if (state === null || typeof state !== 'object') throw new MetaLearnError('checkpoint', `${f}: state must be a LearnerState object, got ${String(state)}`);
+      if (state.learner !== REPTILE_LEARNER) throw new MetaLearnError('checkpoint', `${f}: state.learner must be '${REPTILE_LEARNER}', got ${JSON.stringify(state.learner)}`);
+      if (!(Number.isInteger(state.step) && state.step >= 0)) throw new MetaLearnError('checkpoint', `${f}: state.step must be an integer >= 0, got ${String(state.step)}`);
+      const savedSeed = state.extra?.['seed'];
+      if (!(typeof savedSeed === 'number' && Number.isSafeInteger(savedSeed))) {
+        throw new MetaLearnError('checkpoint', `${f}: state.extra.seed must be a safe integer (the seed of the run's mini-batch draws), got ${JSON.stringify(savedSeed)}`);
+      }
+      checkCheckpointTensors(state, new Map(names.map((n) => [`params/${n}`, variables[n]!.shape])), f);
+      for (const n of names) {
+        const e = state.tensors[`params/${n}`]!;
+        const t = tf.tensor(e.values as number[], e.shape as number[], 'float32');
+        variables[n]!.assign(t);
+        t.dispose();
+      }
+      step = state.step;
+      runSeed = savedSeed;
+    },
+
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      for (const v of Object.values(variables)) v.dispose();
+    },
+  };
+  return learner;
+}
+
+/** The support and query sets of one episode as one set (support rows first). */
+function concatSets(a: LabelledSet, b: LabelledSet): LabelledSet {
+  return { x: tf.concat([a.x, b.x]), y: tf.concat([a.y, b.y]) };
+}
+
+/** Query loss (and accuracy) of `phi` on the episode's query set. */
+function scoreQuery(backbone: Backbone, head: Head, phi: Params, episode: Episode, spec: TaskSpec, transductive: boolean, innerStep: number): EpisodeScore {
+  const values = tf.tidy(() => {
+    const pred = reptilePredict(backbone, head, phi, episode.support.x, episode.query.x, transductive, innerStep);
+    const loss = taskLoss(spec.kind, pred, episode.query.y);
+    if (spec.kind !== 'classification') return tf.reshape(loss, [1]);
+    const hits = tf.sum(tf.cast(tf.equal(tf.argMax(pred, 1), episode.query.y), 'float32'));
+    return tf.stack([loss, hits]);
+  });
+  const [loss, hits] = Array.from(values.dataSync());
+  values.dispose();
+  return spec.kind === 'classification' ? { loss: loss!, accuracy: hits! / episode.query.y.shape[0]! } : { loss: loss! };
+}
+
+/** With replacement a mini-batch holds distinct examples, so it cannot exceed the set. */
+function checkBatch(o: ResolvedReptileOptions, batchSize: number | undefined, n: number, where: string, option: string): void {
+  if (o.replacement && batchSize !== undefined && batchSize > n) {
+    throw new MetaLearnError('invalidArgument', `${where}: options.${option} (${batchSize}) must be <= the ${n} examples of the set with replacement: true`);
+  }
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function checkPart(part: unknown, what: string, methods: readonly string[], fn: string): void {
+  if (part === null || typeof part !== 'object') throw new MetaLearnError('invalidArgument', `${fn}: options.${what} must be a ${what} object, got ${String(part)}`);
+  for (const m of methods) {
+    if (typeof (part as Record<string, unknown>)[m] !== 'function') {
+      throw new MetaLearnError('invalidArgument', `${fn}: options.${what}.${m} must be a function (is it a ${what}?)`);
+    }
+  }
+}

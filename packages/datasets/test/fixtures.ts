@@ -1,7 +1,7 @@
 /**
  * Test fixtures for @metalearn/datasets: where the real data and the test cache are, a minimal
- * independent PNG encoder (node's zlib for deflate and CRC-32, so the decoder is checked against
- * code it does not share), and builders of small synthetic Omniglot archives.
+ * independent PNG encoder (node's zlib for deflate and CRC-32, so the pngjs-based decoder is
+ * checked against code it does not share), and builders of small synthetic Omniglot archives.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,30 +42,39 @@ function chunk(type: string, data: Uint8Array): Buffer {
   return Buffer.concat([len, td, crc]);
 }
 
+/** Samples per pixel of each PNG colour type (gray, RGB, palette, gray+alpha, RGBA). */
+const SAMPLES_PER_PIXEL = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as const;
+
 /**
- * Encodes a PNG (non-interlaced) from packed scanline samples, each row filtered with `filter`
- * (0 None or 2 Up: enough to exercise the decoder's paths alongside pngjs's own files; any other
- * value is written as the filter byte of unfiltered rows, to make invalid files).
+ * Encodes a PNG (non-interlaced) from scanline samples, each row filtered with `filter`
+ * (0 None or 2 Up: enough to exercise the decoder alongside pngjs's own files; any other value
+ * is written as the filter byte of unfiltered rows, to make invalid files). Samples are packed
+ * MSB first below 8 bits and big-endian at 16 bits, as the PNG specification (sec. 7.2) says.
  * @param samples - `[height, width * samplesPerPixel]` sample values (0 .. 2^bitDepth − 1).
  */
 export function encodePng(opts: {
   width: number;
   height: number;
-  bitDepth: 1 | 2 | 4 | 8;
-  colorType: 0 | 3;
+  bitDepth: 1 | 2 | 4 | 8 | 16;
+  colorType: 0 | 2 | 3 | 4 | 6;
   samples: ArrayLike<number>;
   palette?: readonly [number, number, number][];
   filter?: number;
 }): Buffer {
   const { width, height, bitDepth, colorType, samples } = opts;
-  const stride = Math.ceil((width * bitDepth) / 8);
+  const rowSamples = width * SAMPLES_PER_PIXEL[colorType];
+  const stride = Math.ceil((rowSamples * bitDepth) / 8);
   const raw = Buffer.alloc(height * (stride + 1));
   const packed = Buffer.alloc(height * stride);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = samples[y * width + x]!;
-      const bit = x * bitDepth;
-      packed[y * stride + (bit >> 3)]! |= v << (8 - bitDepth - (bit & 7));
+    for (let x = 0; x < rowSamples; x++) {
+      const v = samples[y * rowSamples + x]!;
+      if (bitDepth === 16) {
+        packed.writeUInt16BE(v, y * stride + 2 * x);
+      } else {
+        const bit = x * bitDepth;
+        packed[y * stride + (bit >> 3)]! |= v << (8 - bitDepth - (bit & 7));
+      }
     }
   }
   const filter = opts.filter ?? 0;

@@ -13,6 +13,7 @@ import {
   listPlugins,
   gradientChecks,
   kernelChecks,
+  matmulChecks,
   linalgChecks,
   type BackendName,
   type CheckResult,
@@ -42,7 +43,7 @@ export interface DoctorReport {
 
 /** Every engine check, in the order doctor runs them. */
 export function allEngineChecks(): EngineCheck[] {
-  return [...gradientChecks, ...kernelChecks, ...linalgChecks];
+  return [...gradientChecks, ...kernelChecks, ...matmulChecks, ...linalgChecks];
 }
 
 function packageVersion(): string {

@@ -11,3 +11,4 @@ export * from './linalg/checks.js';
 export * from './hvp.js';
 export * from './gradients/checks.js';
 export * from './kernels/checks.js';
+export * from './kernels/matmul-checks.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { MetaLearnError } from '@metalearn/core';
+import { MetaLearnError, parseOptions } from '@metalearn/core';
 
 const int1 = z.number().int().min(1);
 const options = z.record(z.string(), z.unknown());
@@ -83,16 +83,11 @@ const DATASET_DEFAULTS: Readonly<Record<string, Partial<RunConfig>>> = {
  * Parses and completes a configuration.
  * @param input - the merged config file and flags.
  * @returns every field set; unknown datasets must give every size explicitly.
- * @throws MetaLearnError `invalidArgument` naming the first bad field.
+ * @throws MetaLearnError `invalidArgument` naming every bad field and the value given
+ *   ({@link parseOptions}), or a size the dataset has no default for.
  */
 export function resolveRunConfig(input: unknown): RunConfig {
-  const parsed = runConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const keys = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.join(', ')})` : '';
-    throw new MetaLearnError('invalidArgument', `resolveRunConfig: config.${issue.path.map(String).join('.') || '(root)'}: ${issue.message}${keys}`);
-  }
-  const c = parsed.data;
+  const c = parseOptions(runConfigSchema, input, 'resolveRunConfig', 'config');
   const d = DATASET_DEFAULTS[c.dataset] ?? {};
   const pick = <K extends keyof RunConfig>(k: K): NonNullable<RunConfig[K]> => {
     const v = (c as Record<string, unknown>)[k] ?? d[k];

@@ -7,6 +7,7 @@ export * from './head.js';
 export * from './inner-solver.js';
 export * from './learner.js';
 export * from './plugins.js';
+export * from './options.js';
 export * from './random.js';
 export * from './engine/index.js';
 export * from './losses.js';

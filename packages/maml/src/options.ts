@@ -4,7 +4,7 @@
  * solver).
  */
 import { z } from 'zod';
-import { MetaLearnError } from '@metalearn/core';
+import { MetaLearnError, parseOptions } from '@metalearn/core';
 
 /** The order of the meta-gradient through the inner loop. */
 export type DerivativeOrder = 'second' | 'first';
@@ -79,18 +79,10 @@ export const gradientSolverOptionsSchema = z
  * @param caller - the function name for error messages.
  * @returns the resolved options.
  * @throws MetaLearnError `invalidArgument` naming the offending option, e.g.
- *   `createGradientSolver: options.innerSteps must be an integer >= 1 (got 0)`.
+ *   `createGradientSolver: options.innerSteps: Too small: expected number to be >=0 (got -1)` ({@link parseOptions}).
  */
 export function resolveGradientSolverOptions(options: unknown, caller = 'createGradientSolver'): ResolvedGradientSolverOptions {
-  const parsed = gradientSolverOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const keys = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.join(', ')})` : '';
-    const path = ['options', ...issue.path.map(String)].join('.');
-    const got = issue.path.length > 0 ? ` (got ${describe(valueAt(options, issue.path))})` : '';
-    throw new MetaLearnError('invalidArgument', `${caller}: ${path}: ${issue.message}${keys}${got}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions(gradientSolverOptionsSchema, options ?? {}, caller);
   const innerSteps = o.innerSteps ?? 1;
   const evalInnerSteps = o.evalInnerSteps ?? innerSteps;
   const perStepLrs = o.perStepLrs ?? false;
@@ -122,19 +114,4 @@ export function resolveGradientSolverOptions(options: unknown, caller = 'createG
     multiStepLoss: o.multiStepLoss,
     derivativeOrderAnnealing: o.derivativeOrderAnnealing,
   };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
-}
-
-function describe(v: unknown): string {
-  if (v instanceof RegExp) return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }

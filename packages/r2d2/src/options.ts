@@ -4,7 +4,7 @@
  * the closed-form solve.
  */
 import { z } from 'zod';
-import { MetaLearnError } from '@metalearn/core';
+import { parseOptions } from '@metalearn/core';
 import type { RidgeForm } from './ridge-regression.js';
 
 /**
@@ -60,15 +60,7 @@ export const ridgeSolverOptionsSchema = z
  *   `createRidgeSolver: options.lambdaInit: Too small: expected number to be >0 (got -1)`.
  */
 export function resolveRidgeSolverOptions(options: unknown, caller = 'createRidgeSolver'): ResolvedRidgeSolverOptions {
-  const parsed = ridgeSolverOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = ['options', ...issue.path.map(String)].join('.');
-    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    const got = issue.path.length > 0 ? ` (got ${describe(valueAt(options, issue.path))})` : '';
-    throw new MetaLearnError('invalidArgument', `${caller}: ${path}: ${issue.message}${keys}${got}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions(ridgeSolverOptionsSchema, options ?? {}, caller);
   return {
     lambdaInit: o.lambdaInit ?? 1,
     learnLambda: o.learnLambda ?? true,
@@ -79,18 +71,4 @@ export function resolveRidgeSolverOptions(options: unknown, caller = 'createRidg
     bias: o.bias ?? true,
     form: o.form ?? 'auto',
   };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
-}
-
-function describe(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { BackbonePlugin } from '../plugins.js';
 import { ACTIVATIONS, type ActivationName } from '../nn/activation.js';
 import { createConv4, type Conv4Options } from './conv4.js';
-import { parsePluginOptions } from './plugin-options.js';
+import { parseOptions } from '../options.js';
 
 /** Options of the `'conv4'` plugin: those of {@link createConv4} except `inputShape`. */
 export const conv4PluginOptionsSchema = z.strictObject({
@@ -32,7 +32,7 @@ export const conv4BackbonePlugin: BackbonePlugin = {
   summary: '4 blocks of 3x3 conv + batch norm + ReLU (strided for 28x28, max-pooled for 84x84); options filters, variant, pooling, blocks, activation, batchNorm, normScale, normEpsilon, normSteps, contextDim and filmBlock (FiLM context, CAVIA)',
   provider: '@metalearn/core',
   create({ inputShape, options }) {
-    const o = parsePluginOptions(conv4PluginOptionsSchema, options, 'conv4 plugin');
+    const o = parseOptions(conv4PluginOptionsSchema, options ?? {}, 'conv4 plugin');
     return createConv4({ ...o, inputShape, activation: o.activation as ActivationName | undefined } as Conv4Options);
   },
 };

@@ -3,4 +3,3 @@ export * from './mlp.js';
 export * from './conv4.js';
 export * from './mlp-plugin.js';
 export * from './conv4-plugin.js';
-export * from './plugin-options.js';

@@ -6,7 +6,7 @@ import { MetaLearnError } from '../errors.js';
 import type { BackbonePlugin } from '../plugins.js';
 import { ACTIVATIONS } from '../nn/activation.js';
 import { createMlp } from './mlp.js';
-import { parsePluginOptions } from './plugin-options.js';
+import { parseOptions } from '../options.js';
 
 const size = z.number().int().min(1);
 
@@ -32,7 +32,7 @@ export const mlpBackbonePlugin: BackbonePlugin = {
     if (inputShape.length !== 1) {
       throw new MetaLearnError('invalidArgument', `mlp plugin: inputShape must be [D] (vector examples), got [${inputShape.join(', ')}]`);
     }
-    const o = parsePluginOptions(mlpPluginOptionsSchema, options, 'mlp plugin');
+    const o = parseOptions(mlpPluginOptionsSchema, options ?? {}, 'mlp plugin');
     return createMlp({
       inputDim: inputShape[0]!,
       hiddenSizes: o.hiddenSizes ?? [40, 40],

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import type { HeadPlugin } from '../plugins.js';
-import { parsePluginOptions } from '../backbones/plugin-options.js';
+import { parseOptions } from '../options.js';
 import { createLinearHead, LINEAR_HEAD_INITS, type LinearHeadOptions } from './linear.js';
 
 /** Options of the `'linear'` plugin: those of {@link createLinearHead}. */
@@ -23,6 +23,6 @@ export const linearHeadPlugin: HeadPlugin = {
   summary: 'affine map of the features to logits or regression outputs; options init (truncatedNormal|normal|glorotUniform|zeros), std, bias',
   provider: '@metalearn/core',
   create(options) {
-    return createLinearHead(parsePluginOptions(linearHeadPluginOptionsSchema, options, 'linear plugin') as LinearHeadOptions);
+    return createLinearHead(parseOptions(linearHeadPluginOptionsSchema, options ?? {}, 'linear plugin') as LinearHeadOptions);
   },
 };

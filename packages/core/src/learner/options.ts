@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MetaLearnError } from '../errors.js';
+import { parseOptions } from '../options.js';
 
 /** Hyperparameters of the outer loop (everything but the composed parts, task and seed). */
 export interface OuterLoopOptions {
@@ -42,16 +43,7 @@ export const outerLoopOptionsSchema = z
  *   `createLearner: options.outerLr: Too small: expected number to be >0 (got 0)`.
  */
 export function parseOuterLoopOptions(options: unknown, caller: string): OuterLoopOptions {
-  const parsed = outerLoopOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = ['options', ...issue.path.map(String)].join('.');
-    const keys = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.join(', ')})` : '';
-    const v = issue.path.length > 0 && options !== null && typeof options === 'object' ? (options as Record<string, unknown>)[String(issue.path[0])] : undefined;
-    const got = issue.path.length > 0 ? ` (got ${JSON.stringify(v) ?? String(v)})` : '';
-    throw new MetaLearnError('invalidArgument', `${caller}: ${path}: ${issue.message}${keys}${got}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions(outerLoopOptionsSchema, options, caller);
   if (o.outerLrSchedule === 'cosine' && o.totalSteps === undefined) {
     throw new MetaLearnError('invalidArgument', `${caller}: options.totalSteps is required with outerLrSchedule 'cosine'`);
   }

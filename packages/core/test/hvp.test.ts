@@ -5,20 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, hessianVectorProduct, initEngine, MetaLearnError, type Params } from '@metalearn/core';
+import { hessianVectorProduct, MetaLearnError, type Params } from '@metalearn/core';
 import { createRng, maxAbs, maxAbsDiff, normals, randomSpd } from './linalg-fixtures.js';
-
-const backends = await availableBackends();
-
-async function onEveryBackend(body: (backend: string) => void): Promise<void> {
-  assert.ok(backends.length >= 2, `expected cpu and wasm, got ${backends.join()}`);
-  for (const b of backends) {
-    await initEngine({ backend: b, log: () => {} });
-    const before = tf.memory().numTensors;
-    body(b);
-    assert.equal(tf.memory().numTensors, before, `${b}: leaked tensors`);
-  }
-}
+import { onEveryBackend } from './helpers.js';
 
 /** f(x) = ½ xᵀ A x + bᵀ x on x: [n, 1]; its Hessian is A. */
 function quadratic(a: tf.Tensor2D, b: tf.Tensor2D) {

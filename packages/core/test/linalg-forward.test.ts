@@ -5,21 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
-import { availableBackends, cholesky, choleskySolve, initEngine, MetaLearnError, solve, spdInverse, triangularSolve } from '@metalearn/core';
+import { cholesky, choleskySolve, MetaLearnError, solve, spdInverse, triangularSolve } from '@metalearn/core';
 import { createRng, maxAbs, maxAbsDiff, normals, randomSpd } from './linalg-fixtures.js';
-
-const backends = await availableBackends();
-
-/** Runs `body` on every backend, asserting that it leaks no tensor. */
-async function onEveryBackend(body: (backend: string) => void): Promise<void> {
-  assert.ok(backends.length >= 2, `expected cpu and wasm, got ${backends.join()}`);
-  for (const b of backends) {
-    await initEngine({ backend: b, log: () => {} });
-    const before = tf.memory().numTensors;
-    body(b);
-    assert.equal(tf.memory().numTensors, before, `${b}: leaked tensors`);
-  }
-}
+import { onEveryBackend } from './helpers.js';
 
 test('cholesky: L Lᵀ = A to float32 rounding, L lower with positive diagonal, equal to ml-matrix (float64) — batched [2, 3], n = 1, 5, 40', async (t) => {
   await onEveryBackend((backend) => {

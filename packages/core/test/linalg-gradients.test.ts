@@ -7,21 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, cholesky, choleskySolve, initEngine, triangularSolve } from '@metalearn/core';
+import { cholesky, choleskySolve, triangularSolve } from '@metalearn/core';
 import { createRng, dot, maxAbs, maxAbsDiff, normals, randomSpd, randomSymmetric, shifted, weightedSum } from './linalg-fixtures.js';
+import { onEveryBackend } from './helpers.js';
 
-const backends = await availableBackends();
 const H = 5e-3;
-
-async function onEveryBackend(body: (backend: string) => void): Promise<void> {
-  assert.ok(backends.length >= 2, `expected cpu and wasm, got ${backends.join()}`);
-  for (const b of backends) {
-    await initEngine({ backend: b, log: () => {} });
-    const before = tf.memory().numTensors;
-    body(b);
-    assert.equal(tf.memory().numTensors, before, `${b}: leaked tensors`);
-  }
-}
 
 /** Symmetric unit directions E_ij = e_i e_jᵀ + e_j e_iᵀ (i > j), E_ii = e_i e_iᵀ, of batch element `b`. */
 function symmetricUnitDirections(batch: number, n: number): Float64Array[] {

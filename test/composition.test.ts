@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   coreModule, createPluginContainer, disposeEpisode, disposeParams, initEngine, initModel, listPlugins, MetaLearnError, paramNames, resolvePlugin, subParams,
-  type Backbone, type TaskSpec,
+  type Backbone, type Learner, type PluginOptions, type TaskSpec,
 } from '@metalearn/core';
 import { joinMetaParams, metaValueAndGrads, solverMetaLoss, syntheticEpisode, syntheticEpisodes } from '@metalearn/core/testing';
 import { mamlModule } from '@metalearn/maml';
@@ -20,11 +20,21 @@ import { datasetsModule } from '@metalearn/datasets';
 const { backend } = await initEngine({ log: () => {} });
 const container = createPluginContainer(coreModule, mamlModule, reptileModule, r2d2Module, metaoptnetModule, imamlModule, caviaModule, datasetsModule);
 
-/** The standard backbones, small: an MLP on 4-vectors and a Conv-4 on 8x8x1 images (tanh: smooth). */
-const backbones: Array<{ label: string; make: () => Backbone }> = [
-  { label: 'mlp [4] -> [8, 8]', make: () => resolvePlugin(container, 'backbone', 'mlp').create({ inputShape: [4], options: { hiddenSizes: [8, 8], activation: 'tanh', weightStd: 0.5 } }) },
-  { label: 'conv4 [8, 8, 1], 4 filters', make: () => resolvePlugin(container, 'backbone', 'conv4').create({ inputShape: [8, 8, 1], options: { filters: 4, activation: 'tanh' } }) },
+/**
+ * The standard backbones, small: an MLP on 4-vectors and a Conv-4 on 8x8x1 images (tanh: smooth).
+ * `extra`: backbone options a solver needs (see {@link solverNeeds}).
+ */
+const backbones: Array<{ label: string; make: (extra?: PluginOptions) => Backbone }> = [
+  { label: 'mlp [4] -> [8, 8]', make: (extra = {}) => resolvePlugin(container, 'backbone', 'mlp').create({ inputShape: [4], options: { hiddenSizes: [8, 8], activation: 'tanh', weightStd: 0.5, ...extra } }) },
+  { label: 'conv4 [8, 8, 1], 4 filters', make: (extra = {}) => resolvePlugin(container, 'backbone', 'conv4').create({ inputShape: [8, 8, 1], options: { filters: 4, activation: 'tanh', ...extra } }) },
 ];
+
+/**
+ * Backbone options a solver needs beyond the defaults, by solver name: CAVIA's context-only solver
+ * feeds `ctx.context` (its default size 5), so the backbone must read a context of that size (the
+ * MLP at its input, Conv-4 by FiLM), as the CLI's 'cavia' preset sets it.
+ */
+const solverNeeds: Readonly<Record<string, PluginOptions>> = { context: { contextDim: 5 } };
 
 test('the host container discovers every kind of part by name, each documented with a provider and a summary', () => {
   const backboneNames = listPlugins(container, 'backbone').map((p) => p.name);
@@ -32,6 +42,8 @@ test('the host container discovers every kind of part by name, each documented w
   assert.ok(listPlugins(container, 'head').some((p) => p.name === 'linear'));
   const solvers = listPlugins(container, 'innerSolver');
   assert.ok(solvers.some((p) => p.name === 'gradient'), `maml's 'gradient' solver is registered: ${solvers.map((p) => p.name).join(', ')}`);
+  assert.ok(solvers.some((p) => p.name === 'context'), `cavia's 'context' solver is registered: ${solvers.map((p) => p.name).join(', ')}`);
+  assert.ok(listPlugins(container, 'learner').some((p) => p.name === 'reptile'), "reptile's 'reptile' learner is registered");
   for (const kind of ['backbone', 'head', 'innerSolver', 'learner', 'dataset'] as const) {
     for (const p of listPlugins(container, kind)) {
       assert.equal(p.kind, kind);
@@ -48,7 +60,7 @@ test(`every registered inner solver x every standard backbone x the linear head 
     for (const b of backbones) {
       await t.test(`${solverName} on ${b.label}`, (tt) => {
         const solver = resolvePlugin(container, 'innerSolver', solverName).create(undefined);
-        const backbone = b.make();
+        const backbone = b.make(solverNeeds[solverName]);
         const head = resolvePlugin(container, 'head', 'linear').create({ init: 'glorotUniform' });
         const theta = initModel(backbone, head, 1, task.ways);
         const meta = joinMetaParams(theta, solver.initParams(2, theta, task));
@@ -91,18 +103,29 @@ test(`every registered learner x every registered inner solver, all resolved by 
   const learnerNames = listPlugins(container, 'learner').map((p) => p.name);
   assert.ok(learnerNames.includes('backprop'), learnerNames.join());
   const episodes = syntheticEpisodes({ kind: 'classification', ways: 3, shots: 2, queryShots: 2, inputShape: [4] });
+  const composed: string[] = [];
   for (const learnerName of learnerNames) {
     for (const solverName of listPlugins(container, 'innerSolver').map((p) => p.name)) {
       await t.test(`${learnerName} x ${solverName}`, (tt) => {
         const start = tf.memory().numTensors;
-        const learner = resolvePlugin(container, 'learner', learnerName).create({
-          backbone: backbones[0]!.make(),
-          head: resolvePlugin(container, 'head', 'linear').create(undefined),
-          solver: resolvePlugin(container, 'innerSolver', solverName).create(undefined),
-          task,
-          seed: 0,
-          options: { outerLr: 0.01 },
-        });
+        let learner: Learner;
+        try {
+          learner = resolvePlugin(container, 'learner', learnerName).create({
+            backbone: backbones[0]!.make(solverNeeds[solverName]),
+            head: resolvePlugin(container, 'head', 'linear').create(undefined),
+            solver: resolvePlugin(container, 'innerSolver', solverName).create(undefined),
+            task,
+            seed: 0,
+            options: { outerLr: 0.01 },
+          });
+        } catch (e) {
+          // A documented refusal is allowed (Reptile's outer rule takes the 'gradient' solver's place and refuses the others).
+          if (!MetaLearnError.is(e, 'unsupported')) throw e;
+          tt.diagnostic(`refused (unsupported): ${e.message}`);
+          assert.equal(tf.memory().numTensors, start, 'a refused composition holds no tensor');
+          return;
+        }
+        composed.push(`${learnerName} x ${solverName}`);
         const eps = episodes(1, 5);
         try {
           const m1 = learner.metaTrainStep(eps.slice(0, 2));
@@ -120,4 +143,8 @@ test(`every registered learner x every registered inner solver, all resolved by 
       });
     }
   }
+  const solverCount = listPlugins(container, 'innerSolver').length;
+  assert.equal(composed.filter((c) => c.startsWith('backprop x ')).length, solverCount, `the backprop learner composes with every solver: ${composed.join(', ')}`);
+  assert.ok(composed.includes('reptile x gradient'), 'Reptile composes with the gradient solver');
+  t.diagnostic(`${composed.length} learner x solver compositions ran: ${composed.join(', ')}`);
 });

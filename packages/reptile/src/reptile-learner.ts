@@ -52,8 +52,8 @@ export interface CreateReptileLearnerOptions extends ReptileOptions {
  * support set (`transductive`).
  *
  * Reptile runs its own inner loop (plain training, nothing differentiated through it), so it
- * composes no inner solver; the `'reptile'` plugin documents that it does not use the solver of a
- * composition.
+ * takes no inner solver; the `'reptile'` plugin accepts the `'gradient'` solver in a composition
+ * (whose place the inner loop takes) and refuses any other.
  *
  * @param options - parts, task, seed and {@link ReptileOptions}.
  * @returns a {@link Learner} named `'reptile'`; dispose it when done.

@@ -8,7 +8,7 @@ import { reptileModule, resolveReptileOptions } from '@metalearn/reptile';
 
 await initEngine({ backend: 'cpu', log: () => {} });
 
-test("reptileModule binds learner 'reptile'; it composes named parts; bad options throw invalidArgument naming the option and the value", () => {
+test("reptileModule binds learner 'reptile'; it composes named parts with the 'gradient' solver (never called) and refuses other solvers as unsupported; bad options throw invalidArgument naming the option and the value", () => {
   const c = createPluginContainer(coreModule, reptileModule);
   assert.deepEqual(listPlugins(c, 'learner').map((p) => p.name), ['backprop', 'reptile']);
   const plugin = resolvePlugin(c, 'learner', 'reptile');
@@ -16,7 +16,8 @@ test("reptileModule binds learner 'reptile'; it composes named parts; bad option
   const parts = {
     backbone: resolvePlugin(c, 'backbone', 'mlp').create({ inputShape: [1], options: { hiddenSizes: [4] } }),
     head: resolvePlugin(c, 'head', 'linear').create(undefined),
-    solver: { name: 'unused', initParams: () => ({}), adapt: () => { throw new Error('Reptile does not call the solver'); } },
+    // The gradient solver's place is taken by Reptile's inner loop: a stand-in that must never be called.
+    solver: { name: 'gradient', initParams: () => ({}), adapt: () => { throw new Error('Reptile does not call the solver'); } },
     task: { kind: 'regression' as const, ways: 1 },
     seed: 0,
   };
@@ -24,6 +25,10 @@ test("reptileModule binds learner 'reptile'; it composes named parts; bad option
   assert.equal(learner.name, 'reptile');
   assert.equal(learner.state().learner, 'reptile');
   learner.dispose();
+  for (const name of ['ridge', 'context', 'acme-solver']) {
+    const solver = { ...parts.solver, name };
+    assert.throws(() => plugin.create({ ...parts, solver, options: { outerLr: 1 } }), (e) => MetaLearnError.is(e, 'unsupported') && e.message.includes(`compose it with solver 'gradient', got solver "${name}"`), name);
+  }
   const bad: Array<[Record<string, unknown>, RegExp]> = [
     [{}, /options\.outerLr: /],
     [{ outerLr: 0 }, /options\.outerLr: .*\(got 0\)/],
@@ -54,7 +59,7 @@ test('load() refuses a checkpoint of another learner, without a seed, or with mi
   const make = (hidden: number) => resolvePlugin(c, 'learner', 'reptile').create({
     backbone: resolvePlugin(c, 'backbone', 'mlp').create({ inputShape: [1], options: { hiddenSizes: [hidden] } }),
     head: resolvePlugin(c, 'head', 'linear').create(undefined),
-    solver: { name: 'unused', initParams: () => ({}), adapt: () => { throw new Error('unused'); } },
+    solver: { name: 'gradient', initParams: () => ({}), adapt: () => { throw new Error('unused'); } },
     task: { kind: 'regression', ways: 1 }, seed: 0, options: { outerLr: 1 },
   });
   const a = make(4);

@@ -18,6 +18,7 @@ import {
   initEngine, coreModule, resolvePlugin, taskLoss, disposeEpisode,
   type Adaptation, type Episode, type InnerSolver, type InnerSolverInput, type Learner, type Params, type TaskSpec,
 } from '@metalearn/core';
+import { sinusoidEpisodes } from '@metalearn/core/testing';
 
 await initEngine({ backend: 'cpu', log: () => {} });
 
@@ -58,20 +59,9 @@ function testSolver(o: TestSolverOptions = {}): InnerSolver {
 const regression: TaskSpec = { kind: 'regression', ways: 1 };
 const classification: TaskSpec = { kind: 'classification', ways: 3 };
 
-/** Seeded sinusoid-like regression episodes (K support, K query points). */
+/** Seeded sinusoid-like regression episodes (K support, K query points; A ~ U[0.5, 2], x ~ U[-3, 3]). */
 function regressionTasks(seed: number, n: number, k = 5): Episode[] {
-  const rng = createRng(seed);
-  return Array.from({ length: n }, () => {
-    const amp = rng.uniform(0.5, 2);
-    const phase = rng.uniform(0, Math.PI);
-    const xs = Array.from({ length: 2 * k }, () => rng.uniform(-3, 3));
-    const ys = xs.map((x) => amp * Math.sin(x - phase));
-    return {
-      kind: 'regression', ways: 1, shots: k, queryShots: k,
-      support: { x: tf.tensor2d(xs.slice(0, k), [k, 1]), y: tf.tensor2d(ys.slice(0, k), [k, 1]) },
-      query: { x: tf.tensor2d(xs.slice(k), [k, 1]), y: tf.tensor2d(ys.slice(k), [k, 1]) },
-    } satisfies Episode;
-  });
+  return sinusoidEpisodes(seed, n, k, { amplitude: [0.5, 2], x: [-3, 3] });
 }
 
 /** Seeded 3-way classification episodes on 2-d points (class means apart), 2 shots, 2 query shots. */

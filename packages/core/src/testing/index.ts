@@ -1,5 +1,6 @@
 // @metalearn/core/testing — the conformance suite and its helpers (node:test).
 export * from './synthetic-episode.js';
+export * from './sinusoid-episodes.js';
 export * from './meta-gradient.js';
 export * from './finite-difference.js';
 export * from './backends.js';

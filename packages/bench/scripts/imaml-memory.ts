@@ -12,9 +12,10 @@
  *
  * Each configuration runs in its own child process, so that its peak RSS (`maxRSS`, which for
  * the wasm backend includes the wasm heap's high-water mark, a heap that never shrinks) is its
- * own. In the child: one warm-up meta-step (reported as `firstStepMs`), one meta-step under
- * `tf.profile` (`peakBytes`: the peak of tfjs's tracked tensor bytes during the step, also shown
- * above the bytes resident before it), then `--steps` timed meta-steps (median `stepMs`);
+ * own. In the child: one warm-up meta-step (reported as `firstStepMs`), one meta-step whose peak of
+ * tfjs's tracked tensor bytes is measured (`peakBytes`, exactly by an engine hook, and
+ * `profilePeakBytes` by `tf.profile`, see {@link measurePeak}; also shown above the bytes resident
+ * before it), then `--steps` timed meta-steps (median `stepMs`);
  * `tf.memory()` before and after (tensors, bytes). A configuration that fails (e.g. the wasm
  * heap's 4 GiB limit) is recorded with its error.
  *
@@ -55,8 +56,11 @@ interface MemoryRecord {
   readonly firstStepMs?: number;
   readonly stepMs?: number;
   readonly profiledStepMs?: number;
-  /** Peak of `tf.memory().numBytes` during the profiled meta-step (tf.profile's peakBytes). */
+  /** Peak of `tf.memory().numBytes` during the measured meta-step (engine hook, see measurePeak). */
   readonly peakBytes?: number;
+  /** `tf.profile(...).peakBytes` of the same step; null when tf.profile failed (`profileError`). */
+  readonly profilePeakBytes?: number | null;
+  readonly profileError?: string;
   /** `peakBytes` minus the bytes resident before the step (parameters, optimizer state, data). */
   readonly peakBytesAboveResident?: number;
   readonly tensorsBefore?: number;
@@ -93,6 +97,36 @@ function solverOf(learner: LearnerName, model: Model, innerSteps: number): Inner
   return createGradientSolver({ innerSteps, innerLr: model === 'conv4' ? 0.4 : 0.01, order: 'second' });
 }
 
+/**
+ * Runs `step` once and returns the peak of `tf.memory().numBytes` during it, two ways:
+ * - `peakBytes`: exact, by hooking the engine's `trackTensor` (the only place where tfjs adds to
+ *   `numBytes`), so the maximum is read right after every tensor allocation;
+ * - `profilePeakBytes`: `tf.profile(step).peakBytes` (the maximum of the byte snapshots taken after
+ *   each kernel), or null when tf.profile fails: it computes `Math.max(...kernels)` with one
+ *   argument per kernel, which overflows the call stack for very long graphs (second-order MAML
+ *   with 100 inner steps on Conv-4 runs ~10^5 kernels); `profileError` then says so.
+ */
+async function measurePeak(step: () => unknown): Promise<{ peakBytes: number; profilePeakBytes: number | null; profileError?: string }> {
+  const engine = tf.engine() as unknown as { trackTensor: (...args: unknown[]) => void; state: { numBytes: number } };
+  const original = engine.trackTensor;
+  let peak = engine.state.numBytes;
+  engine.trackTensor = function trackTensorWithPeak(this: typeof engine, ...args: unknown[]): void {
+    original.apply(this, args);
+    if (this.state.numBytes > peak) peak = this.state.numBytes;
+  };
+  try {
+    const info = await tf.profile(() => {
+      step();
+    });
+    return { peakBytes: peak, profilePeakBytes: info.peakBytes };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { peakBytes: peak, profilePeakBytes: null, profileError: `tf.profile: ${e.message}` };
+  } finally {
+    engine.trackTensor = original;
+  }
+}
+
 /** Child: measures one configuration and prints `RESULT {json}`. */
 async function child(argv: string[]): Promise<void> {
   const learnerName = argValue(argv, '--learner') as LearnerName;
@@ -121,9 +155,7 @@ async function child(argv: string[]): Promise<void> {
   const firstStepMs = performance.now() - t0;
   const before = tf.memory();
   t0 = performance.now();
-  const profile = await tf.profile(() => {
-    learner.metaTrainStep(episodes);
-  });
+  const { peakBytes, profilePeakBytes, profileError } = await measurePeak(() => learner.metaTrainStep(episodes));
   const profiledStepMs = performance.now() - t0;
   const times: number[] = [];
   for (let s = 0; s < steps; s++) {
@@ -134,7 +166,8 @@ async function child(argv: string[]): Promise<void> {
   const after = tf.memory();
   const record: MemoryRecord = {
     ...base, ok: true, firstStepMs, stepMs: median(times), profiledStepMs,
-    peakBytes: profile.peakBytes, peakBytesAboveResident: profile.peakBytes - before.numBytes,
+    peakBytes, peakBytesAboveResident: peakBytes - before.numBytes, profilePeakBytes,
+    ...(profileError !== undefined && { profileError }),
     tensorsBefore: before.numTensors, tensorsAfter: after.numTensors, bytesAfter: after.numBytes,
     peakRssBytes: process.resourceUsage().maxRSS * 1024, setupRssBytes,
   };
@@ -176,11 +209,12 @@ async function parent(argv: string[]): Promise<void> {
         if (r.status === 0 && line !== undefined) {
           record = JSON.parse(line.slice('RESULT '.length)) as MemoryRecord;
         } else {
-          const err = `${r.stderr ?? ''}${r.error?.message ?? ''}`.split('\n').map((l) => l.trim()).filter((l) => /error|abort|memory|OOM/i.test(l) && !l.startsWith('at ')).slice(0, 2).join(' / ') || `exit ${r.status ?? r.signal}`;
+          const lines = `${r.stderr ?? ''}\n${r.error?.message ?? ''}`.split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && l.length < 300 && !l.startsWith('at '));
+          const err = `exit ${r.status ?? r.signal}: ${lines.filter((l) => /error|abort|memory|OOM/i.test(l)).slice(0, 2).join(' / ') || lines.slice(-3).join(' / ')}`;
           record = { learner, model, backend, ...taskShape(model), innerSteps: k, metaBatch: 1, ok: false, error: err.slice(0, 200), commit };
         }
         records.push(record);
-        console.log(`${model} ${learner} k=${k}: ${record.ok ? `peak ${MB(record.peakBytes)} MiB (+${MB(record.peakBytesAboveResident)}), RSS ${MB(record.peakRssBytes)} MiB, step ${MS(record.stepMs)} ms` : `FAILED ${record.error}`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+        console.log(`${model} ${learner} k=${k}: ${record.ok ? `peak ${MB(record.peakBytes)} MiB (+${MB(record.peakBytesAboveResident)}; tf.profile ${record.profilePeakBytes === null ? "failed" : MB(record.profilePeakBytes)}), RSS ${MB(record.peakRssBytes)} MiB, step ${MS(record.stepMs)} ms` : `FAILED ${record.error}`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
       }
     }
   }
@@ -193,7 +227,9 @@ async function parent(argv: string[]): Promise<void> {
     `Measured ${started.slice(0, 10)} at commit \`${commit}\`, backend \`${backend}\`, Node ${process.version}, on a shared ${cpus().length}-core machine`,
     `(1-minute load average ${load.toFixed(1)} at the start: times are inflated and noisy; the memory figures are not). One task per meta-batch,`,
     'Adam outer step; each row is its own process (peak RSS includes the wasm heap, which never shrinks).',
-    'Peak tensor MiB is `tf.profile(...).peakBytes` of one meta-step after a warm-up step (in brackets: above the bytes resident before the step).',
+    'Peak tensor MiB: the peak of `tf.memory().numBytes` during one meta-step after a warm-up step (in brackets: above the bytes resident before it),',
+    'read after every tensor allocation; `tf.profile(...).peakBytes` of the same step agrees where it works (JSON: `profilePeakBytes`) — it overflows the',
+    'call stack on the ~10^5 kernels of second-order MAML with 100 inner steps on Conv-4 (`Math.max(...kernels)` in tfjs).',
     `Reproduce: \`${meta.command}\`; JSON: \`bench/results/imaml-memory.json\`.`,
   ].join('\n');
   const sections = models.map((m) => {

@@ -44,7 +44,7 @@ function backboneDefaults(name: string, inputShape: readonly number[]): PluginOp
  * @throws MetaLearnError `unknownPlugin` for an unknown preset.
  */
 export function resolveComposition(config: RunConfig, task: TaskShape, overrides: PluginOptions = {}): Composition {
-  const inputs: PresetInputs = { innerSteps: config.innerSteps, evalInnerSteps: config.evalInnerSteps, innerLr: config.innerLr, metaSteps: config.metaSteps };
+  const inputs: PresetInputs = { innerSteps: config.innerSteps, evalInnerSteps: config.evalInnerSteps, innerLr: config.innerLr, metaSteps: config.metaSteps, backbone: config.backbone };
   const preset = config.solver === undefined ? getPreset(config.learner) : undefined;
   const solver = config.solver ?? preset!.solver;
   const solverBase: PluginOptions = preset ? preset.solverOptions(inputs) : {};

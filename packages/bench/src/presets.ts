@@ -12,6 +12,8 @@ export interface PresetInputs {
   readonly evalInnerSteps: number;
   readonly innerLr: number;
   readonly metaSteps: number;
+  /** The backbone plug-in's name (a preset may size backbone options by it, e.g. CAVIA's context). */
+  readonly backbone: string;
 }
 
 /** A named composition: which solver and learner (outer rule) plug-ins, with which options. */
@@ -100,6 +102,28 @@ export const PRESETS: Readonly<Record<string, LearnerPreset>> = {
     solverOptions: () => ({}),
     learner: 'backprop',
   },
+  reptile: {
+    name: 'reptile',
+    summary: "Reptile: per task k SGD steps on every parameter over the task's support and query sets, theta moved toward the adapted weights by epsilon, annealed linearly from 1 (the paper's meta step, not --outer-lr: set it with --learner-options '{\"outerLr\":...}') to 0 over the meta-steps",
+    source: 'Nichol, Achiam & Schulman 2018',
+    solver: 'gradient',
+    solverOptions: () => ({}),
+    learner: 'reptile',
+    learnerOptions: (r) => ({
+      outerLr: 1, outerLrSchedule: 'linear', totalSteps: r.metaSteps, finalOuterLr: 0,
+      innerOptimizer: 'sgd', innerSteps: r.innerSteps, evalInnerSteps: r.evalInnerSteps, innerLr: r.innerLr,
+    }),
+  },
+  cavia: {
+    name: 'cavia',
+    summary: "CAVIA: only a context vector (5 for an MLP at its input, 100 for Conv-4 by FiLM in block 3; reset to zero per task) is adapted, with the paper's context lr 1.0 (not --inner-lr: set it with --solver-options '{\"innerLr\":...}'); theta meta-trained through it, second order",
+    source: 'Zintgraf, Shiarlis, Kurin, Hofmann & Whiteson 2019',
+    solver: 'context',
+    solverOptions: (r) => ({ contextDim: caviaContextDim(r), innerSteps: r.innerSteps, evalInnerSteps: r.evalInnerSteps, innerLr: 1 }),
+    learner: 'backprop',
+    // The MLP's kernels N(0, 0.1^2), near the PyTorch default initialisation of CAVIA's reference code (MAML's 0.01 starves the context path).
+    backboneOptions: (r) => (r.backbone === 'mlp' ? { contextDim: caviaContextDim(r), weightStd: 0.1 } : { contextDim: caviaContextDim(r) }),
+  },
   imaml: {
     name: 'imaml',
     summary: 'iMAML: proximal inner loop off the tape, implicit meta-gradient by CG on Hessian-vector products (memory flat in the inner steps)',
@@ -109,6 +133,11 @@ export const PRESETS: Readonly<Record<string, LearnerPreset>> = {
     learner: 'backprop',
   },
 };
+
+/** CAVIA's context size: 100 on the convolutional network (mini-ImageNet), 5 otherwise (sinusoid). */
+function caviaContextDim(r: PresetInputs): number {
+  return r.backbone === 'conv4' ? 100 : 5;
+}
 
 /**
  * The preset called `name`.

@@ -92,7 +92,9 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
   const innerStepsTest = o.innerSteps ?? config.evalInnerSteps;
   const usesSteps = 'evalInnerSteps' in ckpt.composition.solverOptions || 'innerSteps' in ckpt.composition.solverOptions;
-  const composition = usesSteps ? { ...ckpt.composition, solverOptions: { ...ckpt.composition.solverOptions, evalInnerSteps: innerStepsTest } } : ckpt.composition;
+  const learnerSteps = !usesSteps && 'evalInnerSteps' in ckpt.composition.learnerOptions; // an outer rule with its own inner loop (Reptile)
+  const composition = usesSteps ? { ...ckpt.composition, solverOptions: { ...ckpt.composition.solverOptions, evalInnerSteps: innerStepsTest } }
+    : learnerSteps ? { ...ckpt.composition, learnerOptions: { ...ckpt.composition.learnerOptions, evalInnerSteps: innerStepsTest } } : ckpt.composition;
   const learner = createComposedLearner(container, composition, task, config.seed);
   learner.load(ckpt.state);
   const bar = startProgress('episode', episodes, 0, [], o.quiet === true);
@@ -124,7 +126,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     mean,
     ci95,
     episodes,
-    innerStepsTest: usesSteps ? innerStepsTest : 0,
+    innerStepsTest: usesSteps || learnerSteps ? innerStepsTest : 0,
     metaSteps: ckpt.state.step,
     wallSeconds: ckpt.wallSeconds,
     evalSeconds: (performance.now() - t0) / 1000,

@@ -102,6 +102,14 @@ export const PRESETS: Readonly<Record<string, LearnerPreset>> = {
     solverOptions: () => ({}),
     learner: 'backprop',
   },
+  metaoptnet: {
+    name: 'metaoptnet',
+    summary: 'MetaOptNet: multi-class linear SVM head (QP by quadprog) on meta-learned features, backprop through its KKT conditions',
+    source: 'Lee, Maji, Ravichandran & Soatto 2019',
+    solver: 'svm',
+    solverOptions: () => ({}),
+    learner: 'backprop',
+  },
   reptile: {
     name: 'reptile',
     summary: "Reptile: per task k SGD steps on every parameter over the task's support and query sets, theta moved toward the adapted weights by epsilon, annealed linearly from 1 (the paper's meta step, not --outer-lr: set it with --learner-options '{\"outerLr\":...}') to 0 over the meta-steps",

@@ -2,7 +2,8 @@
  * Types of the `quadprog` package (1.6.1, CommonJS, no bundled types): a JavaScript port of
  * Berwin Turlach's R package, the dual active-set method of Goldfarb & Idnani (1983).
  *
- * Every array is 1-based (index 0 unused), as in the Fortran original. `solveQP` minimises
+ * Every array is 1-based (index 0 unused), as in the Fortran original; the rows of `Dmat` and
+ * `Amat` may be Float64Arrays (they are only indexed). `solveQP` minimises
  * `-dᵀ b + ½ bᵀ D b` subject to `Aᵀ b >= b0`, the first `meq` constraints as equalities, and
  * overwrites `Dmat` (with its inverse Cholesky factor), `dvec`, `Amat` and `bvec` (equality
  * constraints may be negated in place).
@@ -36,7 +37,7 @@ declare module 'quadprog' {
      * @param factorized - `[, 1]` when `Dmat` holds `R⁻¹` (`D = Rᵀ R`) instead of `D`; used as the
      *   error flag on return.
      */
-    solveQP(Dmat: number[][], dvec: number[], Amat: number[][], bvec: number[], meq?: number, factorized?: number[]): QuadprogResult;
+    solveQP(Dmat: Array<number[] | Float64Array>, dvec: number[], Amat: Array<number[] | Float64Array>, bvec: number[], meq?: number, factorized?: number[]): QuadprogResult;
   }
   const quadprog: Quadprog;
   export = quadprog;

@@ -3,7 +3,7 @@
 // with a leak check.
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, createRng, initEngine } from '@metalearn/core';
+import { availableBackends, createRng, initEngine, MetaLearnError, type Backbone, type Params } from '@metalearn/core';
 import type { SvmDualProblem } from '@metalearn/metaoptnet';
 
 /** A support set: features `x: [N_s][D]` (class means N(0, I), examples mean + noise·N(0, I)), labels class-major. */
@@ -94,4 +94,30 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0;
   for (let i = 0; i < b.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
   return d;
+}
+
+/**
+ * `features = tanh(x W + b)`: float32 `x: [B, inputDim]` → `[B, featureDim]`; parameters
+ * `w: [inputDim, featureDim]`, `b: [featureDim]`, drawn N(0, std²) from the seed.
+ */
+export function tinyBackbone(inputDim: number, featureDim: number, std = 0.5): Backbone {
+  return {
+    name: 'tiny-tanh',
+    inputShape: [inputDim],
+    featureDim,
+    init(seed: number): Params {
+      const rng = createRng(seed);
+      const draw = (n: number) => Float32Array.from({ length: n }, () => std * rng.normal());
+      return { w: tf.tensor2d(draw(inputDim * featureDim), [inputDim, featureDim]), b: tf.tensor1d(draw(featureDim)) };
+    },
+    apply(params: Params, x: tf.Tensor): tf.Tensor2D {
+      if (x.rank !== 2 || x.shape[1] !== inputDim) throw new MetaLearnError('shapeMismatch', `tiny-tanh: x must be [B, ${inputDim}], got [${x.shape.join(', ')}]`);
+      return tf.tidy(() => tf.tanh(tf.add(tf.matMul(x as tf.Tensor2D, params['w'] as tf.Tensor2D), params['b']!))) as tf.Tensor2D;
+    },
+  };
+}
+
+/** The tiny backbone in float64 on the host: `tanh(x W + b)` with `W` row-major `[inputDim, featureDim]`. */
+export function tinyFeatures64(x: readonly (readonly number[])[], w: ArrayLike<number>, b: ArrayLike<number>, featureDim: number): number[][] {
+  return x.map((row) => Array.from({ length: featureDim }, (_, f) => Math.tanh(row.reduce((acc, v, d) => acc + v * w[d * featureDim + f]!, b[f]!))));
 }

@@ -81,7 +81,8 @@ test('svmKktResiduals measures each condition: every one is ~0 at the solution a
   const above = s.alpha.slice();
   const i0 = Math.floor(activeC / w);
   above[activeC] = above[activeC]! + 0.3;
-  above[i0 * w + ((activeC % w) + 1) % w] -= 0.3; // keep the row sum
+  const other = i0 * w + ((activeC % w) + 1) % w;
+  above[other] = above[other]! - 0.3; // keep the row sum
   assert.ok(Math.abs(svmKktResiduals(p, { ...s, alpha: above }).primalFeasibility - 0.3) < 1e-12);
   // Dual feasibility: a negative bound multiplier.
   const lambda = s.lambda.slice();

@@ -22,6 +22,11 @@ export interface ContextAdaptation extends Adaptation {
   readonly context: tf.Tensor1D;
 }
 
+/** CAVIA's context solver: an {@link InnerSolver} whose `adapt` also returns the adapted context. */
+export interface ContextSolver extends InnerSolver {
+  adapt(input: InnerSolverInput): ContextAdaptation;
+}
+
 /**
  * Creates CAVIA's context solver.
  *
@@ -41,7 +46,7 @@ export interface ContextAdaptation extends Adaptation {
  * zero, as in CAVIA, and the inner learning rate is a constant.
  *
  * @param options - see {@link ContextSolverOptions}.
- * @returns an {@link InnerSolver} named `'context'` whose `adapt` gives a {@link ContextAdaptation}.
+ * @returns a {@link ContextSolver} named `'context'` (its `adapt` gives a {@link ContextAdaptation}).
  * @throws MetaLearnError `invalidArgument` naming the offending option.
  * @example
  * const backbone = createMlp({ inputDim: 1, hiddenSizes: [40, 40], contextDim: 5 });
@@ -51,7 +56,7 @@ export interface ContextAdaptation extends Adaptation {
  *   Meta-Learning", Algorithm 1 and eq. 2-3 (inner update of the context, outer update of theta),
  *   sec. 4 (context reset to zero per task).
  */
-export function createContextSolver(options: ContextSolverOptions = {}): InnerSolver {
+export function createContextSolver(options: ContextSolverOptions = {}): ContextSolver {
   const o = resolveContextSolverOptions(options);
   return {
     name: CONTEXT_SOLVER,

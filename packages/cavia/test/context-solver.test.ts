@@ -23,7 +23,7 @@ const backends = await availableBackends();
 const regression: TaskSpec = { kind: 'regression', ways: 1 };
 
 function adaptOnce(options: ContextSolverOptions, backbone: Backbone, head: Head, theta: Params, episode: Episode, task: TaskSpec, metaTraining = true): ContextAdaptation {
-  return createContextSolver(options).adapt({ backbone, head, theta, solverParams: {}, support: episode.support, task, metaTraining, metaStep: 0 }) as ContextAdaptation;
+  return createContextSolver(options).adapt({ backbone, head, theta, solverParams: {}, support: episode.support, task, metaTraining, metaStep: 0 });
 }
 
 test('linear model: the adapted context equals the float64 gradient-descent recursion from c_0 = 0 (1 and 3 steps), on every backend', async (t) => {
@@ -88,7 +88,7 @@ test('the context is reset to zero per task (task B after task A equals B alone,
   const start = tf.memory().numTensors;
   for (const metaTraining of [true, false]) {
     const run = (e: Episode) => {
-      const ad = solver.adapt({ backbone, head, theta, solverParams: {}, support: e.support, task, metaTraining }) as ContextAdaptation;
+      const ad = solver.adapt({ backbone, head, theta, solverParams: {}, support: e.support, task, metaTraining });
       return { context: Array.from(ad.context.dataSync()), pred: Array.from(ad.predict(b.query.x).dataSync()), ad };
     };
     tf.tidy(() => {

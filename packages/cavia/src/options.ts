@@ -2,7 +2,7 @@
  * Options of the context inner solver (CAVIA), validated with zod.
  */
 import { z } from 'zod';
-import { MetaLearnError } from '@metalearn/core';
+import { parseOptions } from '@metalearn/core';
 
 /** The order of the meta-gradient through the inner loop. */
 export type ContextOrder = 'second' | 'first';
@@ -51,16 +51,7 @@ export const contextSolverOptionsSchema = z
  *   `createContextSolver: options.contextDim: Too small: expected number to be >=1 (got 0)`.
  */
 export function resolveContextSolverOptions(options: unknown, caller = 'createContextSolver'): ResolvedContextSolverOptions {
-  const parsed = contextSolverOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = ['options', ...issue.path.map(String)].join('.');
-    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    const value = issue.path.length > 0 && options !== null && typeof options === 'object' ? (options as Record<string, unknown>)[String(issue.path[0])] : undefined;
-    const got = issue.path.length > 0 ? ` (got ${JSON.stringify(value) ?? String(value)})` : '';
-    throw new MetaLearnError('invalidArgument', `${caller}: ${path}: ${issue.message}${keys}${got}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions(contextSolverOptionsSchema, options ?? {}, caller);
   const innerSteps = o.innerSteps ?? 1;
   return {
     contextDim: o.contextDim ?? 5,

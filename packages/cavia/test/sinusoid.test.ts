@@ -10,28 +10,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  availableBackends, createLearner, createLinearHead, createMlp, createRng, deriveSeed, disposeEpisode, type Episode,
-} from '@metalearn/core';
+import { availableBackends, createLearner, createLinearHead, createMlp, deriveSeed, disposeEpisode } from '@metalearn/core';
+import { sinusoidEpisodes } from '@metalearn/core/testing';
 import { createContextSolver } from '@metalearn/cavia';
 
 const backends = await availableBackends();
-
-/** Seeded sinusoid tasks (MAML's and CAVIA's distribution): y = A sin(x - phi). */
-function sinusoidTasks(seed: number, n: number, k: number): Episode[] {
-  const rng = createRng(seed);
-  return Array.from({ length: n }, () => {
-    const amp = rng.uniform(0.1, 5);
-    const phase = rng.uniform(0, Math.PI);
-    const xs = Array.from({ length: 2 * k }, () => rng.uniform(-5, 5));
-    const ys = xs.map((x) => amp * Math.sin(x - phase));
-    return {
-      kind: 'regression', ways: 1, shots: k, queryShots: k,
-      support: { x: tf.tensor2d(xs.slice(0, k), [k, 1]), y: tf.tensor2d(ys.slice(0, k), [k, 1]) },
-      query: { x: tf.tensor2d(xs.slice(k), [k, 1]), y: tf.tensor2d(ys.slice(k), [k, 1]) },
-    } satisfies Episode;
-  });
-}
 
 for (const backend of backends) {
   test(`[${backend}] CAVIA on sinusoids: 200 meta-steps lower the post-adaptation query MSE to the pinned value`, async (t) => {
@@ -41,14 +24,14 @@ for (const backend of backends) {
       solver: createContextSolver({ contextDim: 5, innerSteps: 1, innerLr: 1 }),
       task: { kind: 'regression', ways: 1 }, seed: 0, outerLr: 1e-2,
     });
-    const heldOut = sinusoidTasks(12345, 50, 10);
+    const heldOut = sinusoidEpisodes(12345, 50, 10);
     const start = tf.memory().numTensors;
     const mse = (): number => heldOut.reduce((a, e) => a + learner.evaluate(e).loss, 0) / heldOut.length;
     const before = mse();
     let last = 0;
     const t0 = performance.now();
     for (let s = 0; s < 200; s++) {
-      const batch = sinusoidTasks(deriveSeed(7, s), 5, 10);
+      const batch = sinusoidEpisodes(deriveSeed(7, s), 5, 10);
       last = learner.metaTrainStep(batch).loss;
       batch.forEach(disposeEpisode);
     }

@@ -5,7 +5,7 @@
  * annealing of the meta step size, and the transductive evaluation protocol.
  */
 import { z } from 'zod';
-import { MetaLearnError } from '@metalearn/core';
+import { MetaLearnError, parseOptions } from '@metalearn/core';
 
 /** The optimizer of Reptile's inner loop. */
 export type ReptileInnerOptimizer = 'sgd' | 'adam';
@@ -117,15 +117,7 @@ export const reptileOptionsSchema = z
  *   `options.totalSteps is required with outerLrSchedule 'linear'`.
  */
 export function resolveReptileOptions(options: unknown, caller = 'createReptileLearner'): ResolvedReptileOptions {
-  const parsed = reptileOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = ['options', ...issue.path.map(String)].join('.');
-    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    const got = issue.path.length > 0 ? ` (got ${describe(valueAt(options, issue.path))})` : '';
-    throw new MetaLearnError('invalidArgument', `${caller}: ${path}: ${issue.message}${keys}${got}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions(reptileOptionsSchema, options ?? {}, caller);
   const schedule = o.outerLrSchedule ?? 'constant';
   if (schedule === 'linear' && o.totalSteps === undefined) {
     throw new MetaLearnError('invalidArgument', `${caller}: options.totalSteps is required with outerLrSchedule 'linear' (the meta-steps over which epsilon decays)`);
@@ -153,18 +145,4 @@ export function resolveReptileOptions(options: unknown, caller = 'createReptileL
     innerSet: o.innerSet ?? 'support+query',
     transductive: o.transductive ?? false,
   };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
-}
-
-function describe(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }

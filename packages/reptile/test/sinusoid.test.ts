@@ -9,26 +9,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, createLinearHead, createMlp, createRng, deriveSeed, disposeEpisode, type Episode } from '@metalearn/core';
+import { availableBackends, createLinearHead, createMlp, deriveSeed, disposeEpisode } from '@metalearn/core';
+import { sinusoidEpisodes } from '@metalearn/core/testing';
 import { createReptileLearner } from '@metalearn/reptile';
 
 const backends = await availableBackends();
-
-/** Seeded sinusoid tasks (MAML's distribution): y = A sin(x - phi). */
-function sinusoidTasks(seed: number, n: number, k: number): Episode[] {
-  const rng = createRng(seed);
-  return Array.from({ length: n }, () => {
-    const amp = rng.uniform(0.1, 5);
-    const phase = rng.uniform(0, Math.PI);
-    const xs = Array.from({ length: 2 * k }, () => rng.uniform(-5, 5));
-    const ys = xs.map((x) => amp * Math.sin(x - phase));
-    return {
-      kind: 'regression', ways: 1, shots: k, queryShots: k,
-      support: { x: tf.tensor2d(xs.slice(0, k), [k, 1]), y: tf.tensor2d(ys.slice(0, k), [k, 1]) },
-      query: { x: tf.tensor2d(xs.slice(k), [k, 1]), y: tf.tensor2d(ys.slice(k), [k, 1]) },
-    } satisfies Episode;
-  });
-}
 
 const make = (evalInnerSteps: number, seed: number) => createReptileLearner({
   backbone: createMlp({ inputDim: 1, hiddenSizes: [40, 40], activation: 'tanh', weightStd: 0.3 }), head: createLinearHead(),
@@ -41,14 +26,14 @@ for (const backend of backends) {
   test(`[${backend}] Reptile on sinusoids: 150 meta-steps lower the post-adaptation query MSE to the pinned value`, async (t) => {
     await tf.setBackend(backend);
     const learner = make(10, 0);
-    const heldOut = sinusoidTasks(12345, 50, 10);
+    const heldOut = sinusoidEpisodes(12345, 50, 10);
     const start = tf.memory().numTensors;
     const mse = (l: typeof learner): number => heldOut.reduce((a, e) => a + l.evaluate(e).loss, 0) / heldOut.length;
     const before = mse(learner);
     let last = 0;
     const t0 = performance.now();
     for (let s = 0; s < 150; s++) {
-      const batch = sinusoidTasks(deriveSeed(7, s), 2, 10);
+      const batch = sinusoidEpisodes(deriveSeed(7, s), 2, 10);
       last = learner.metaTrainStep(batch).loss;
       batch.forEach(disposeEpisode);
     }

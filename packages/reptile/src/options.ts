@@ -22,7 +22,10 @@ export type ReptileInnerSet = 'support+query' | 'support';
  * - `totalSteps`: `T` of the linear schedule (required with `'linear'`).
  * - `finalOuterLr` (default 0): the final `epsilon` of the linear schedule (`--meta-step-final`).
  * - `innerOptimizer` (default `'adam'`, as the reference code): `'sgd'` (`phi <- phi - innerLr g`)
- *   or `'adam'` (core's Adam; its moments start at zero for every task).
+ *   or `'adam'` (core's Adam; its moments and step count start at zero for every task, so tasks
+ *   are independent. The reference code instead keeps TensorFlow's Adam slots across tasks and
+ *   meta-steps, since it resets only the trainable variables; with `beta1 = 0` that carries the
+ *   second moment and the bias-correction count over.)
  * - `adam` (default `{ beta1: 0 }`): Adam's `beta1`, `beta2` (0.999), `epsilon` (1e-8); the
  *   reference code uses `beta1 = 0`.
  * - `innerLr` (default 1e-3): the inner step size (`--learning-rate`).

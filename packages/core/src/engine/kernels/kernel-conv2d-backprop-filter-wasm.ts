@@ -13,15 +13,11 @@
  * [fh, fw, Ci, Co].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MetaLearnError } from '../../errors.js';
-import { callKernel, disposeInfo } from './backend-io.js';
+import { callKernel } from './backend-io.js';
+import { conv2dBackpropInfoWasm, withWasmTemporaries, type Conv2DBackpropAttrs } from './conv2d-backprop-wasm-setup.js';
 
 /** The attributes of `Conv2DBackpropFilter` (tfjs's `Conv2DBackpropFilterAttrs`). */
-interface Conv2DBackpropFilterAttrs {
-  readonly strides: number | [number, number];
-  readonly pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  readonly dataFormat: 'NHWC' | 'NCHW';
-  readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Conv2DBackpropFilterAttrs extends Conv2DBackpropAttrs {
   readonly filterShape: [number, number, number, number];
 }
 
@@ -35,32 +31,14 @@ interface Conv2DBackpropFilterAttrs {
  */
 export const conv2dBackpropFilterWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
-  if (dataFormat === 'NCHW') {
-    throw new MetaLearnError('unsupported', `conv2dBackpropFilterWasm: attrs.dataFormat must be 'NHWC' on wasm, got 'NCHW'`);
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const a = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const info = conv2dBackpropInfoWasm('conv2dBackpropFilterWasm', a, x.shape as [number, number, number, number], a.filterShape);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
   const padBottom = filterHeight + (outHeight - 1) * strideHeight - inHeight - padTop;
   const padRight = filterWidth + (outWidth - 1) * strideWidth - inWidth - padLeft;
-  const temps: tf.TensorInfo[] = [];
-  const run = (name: string, ins: Record<string, tf.TensorInfo>, at: Record<string, unknown>): tf.TensorInfo => {
-    const out = callKernel(name, 'wasm', backend, ins, at);
-    temps.push(out);
-    return out;
-  };
-  try {
+  return withWasmTemporaries(backend, (run) => {
     let source = x;
     if (padBottom < 0 || padRight < 0) {
       source = run('Slice', { x }, { begin: [0, 0, 0, 0], size: [batchSize, inHeight + Math.min(0, padBottom), inWidth + Math.min(0, padRight), inChannels] });
@@ -75,7 +53,5 @@ export const conv2dBackpropFilterWasm: tf.KernelFunc = ({ inputs, backend, attrs
       dimRoundingMode: undefined,
     });
     return callKernel('Transpose', 'wasm', backend, { x: conv }, { perm: [1, 2, 0, 3] });
-  } finally {
-    for (const t of temps) disposeInfo('wasm', backend, t);
-  }
+  });
 };

@@ -16,13 +16,13 @@ const dummySolver = (name: string, provider = 'test'): InnerSolverPlugin => ({
   create: () => ({ name, initParams: () => ({}), adapt: () => { throw new Error('not used'); } }),
 });
 
-test('core module: discovery by kind lists backbones conv4, mlp and head linear (sorted), nothing else', () => {
+test('core module: discovery by kind lists backbones conv4, mlp, head linear and learner backprop (sorted), nothing else', () => {
   const c = createPluginContainer(coreModule);
   assert.deepEqual(listPlugins(c, 'backbone').map((p) => p.name), ['conv4', 'mlp']);
   assert.deepEqual(listPlugins(c, 'head').map((p) => p.name), ['linear']);
   assert.deepEqual(listPlugins(c, 'innerSolver'), []);
-  assert.deepEqual(listPlugins(c, 'learner'), []);
-  for (const p of [...listPlugins(c, 'backbone'), ...listPlugins(c, 'head')]) {
+  assert.deepEqual(listPlugins(c, 'learner').map((p) => p.name), ['backprop']);
+  for (const p of [...listPlugins(c, 'backbone'), ...listPlugins(c, 'head'), ...listPlugins(c, 'learner')]) {
     assert.equal(p.provider, '@metalearn/core');
     assert.ok(p.summary.length > 10, p.name);
   }
@@ -82,7 +82,8 @@ test('an unknown name throws unknownPlugin listing the registered names of that 
   const c = createPluginContainer(coreModule, pluginModule([dummySolver('b'), dummySolver('a')]));
   assert.throws(() => resolvePlugin(c, 'backbone', 'resnet12'), (e) => MetaLearnError.is(e, 'unknownPlugin') && /no backbone named 'resnet12'/.test(e.message) && /registered: conv4, mlp\)/.test(e.message));
   assert.throws(() => resolvePlugin(c, 'innerSolver', 'c'), (e) => MetaLearnError.is(e, 'unknownPlugin') && /registered: a, b\)/.test(e.message));
-  assert.throws(() => resolvePlugin(c, 'learner', 'maml'), (e) => MetaLearnError.is(e, 'unknownPlugin') && /registered: none/.test(e.message));
+  assert.throws(() => resolvePlugin(c, 'learner', 'maml'), (e) => MetaLearnError.is(e, 'unknownPlugin') && /registered: backprop\)/.test(e.message));
+  assert.throws(() => resolvePlugin(c, 'dataset', 'cifar'), (e) => MetaLearnError.is(e, 'unknownPlugin') && /registered: none/.test(e.message));
   assert.deepEqual(listPlugins(c, 'innerSolver').map((p) => p.name), ['a', 'b']);
 });
 

@@ -4,6 +4,7 @@
  */
 import { MetaLearnError } from '@metalearn/core';
 import { solveQuadraticProgram } from './quadratic-program.js';
+import { solveSvmDualByClass } from './svm-dual-by-class.js';
 
 /**
  * One support set's SVM dual.
@@ -29,7 +30,8 @@ export interface SvmDualProblem {
  * - `lambda`: `λ: [N_s, W] >= 0`, multipliers of the bounds `α_ik <= C δ(y_i = k)`;
  * - `active`: `[N_s, W]`, 1 where the bound is in the solver's final active set (held at
  *   equality), else 0 — the set the KKT backward keeps fixed;
- * - `iterations`: constraints quadprog added (its iteration count).
+ * - `iterations`: constraints quadprog added (its iteration count), over every QP solved;
+ * - `method`: how it was solved (see {@link SvmDualSolveOptions}).
  * Stationarity reads `(K̃ α)_ik - δ(y_i = k) + ν_i + λ_ik = 0` (see {@link svmKktResiduals}).
  */
 export interface SvmDualSolution {
@@ -38,6 +40,22 @@ export interface SvmDualSolution {
   readonly lambda: Float64Array;
   readonly active: Uint8Array;
   readonly iterations: number;
+  readonly method: 'byClass' | 'full';
+}
+
+/**
+ * How {@link solveSvmDual} uses quadprog. Both give the exact solution of the same dual (to
+ * rounding; the KKT conditions are checked in the tests):
+ * - `'byClass'` (default): Newton's method on the multipliers `ν` of `Σ_k α_ik = 0`, each step
+ *   solving one bound-constrained QP of `N_s` variables per class with quadprog (see
+ *   {@link solveSvmDualByClass}); about `W (N_s)³` work per step instead of `(N_s W)³`. If it
+ *   has not converged (`max_i |Σ_k α_ik| <= 1e-12 (1 + C)`) within its budget (ill-conditioned
+ *   `K̃`: `N_s > D` with a tiny ridge), the one big QP is solved instead (`method: 'full'` in
+ *   the result).
+ * - `'full'`: one QP in all `N_s W` entries of `α` (the official code's formulation).
+ */
+export interface SvmDualSolveOptions {
+  readonly method?: 'byClass' | 'full';
 }
 
 /**
@@ -106,7 +124,11 @@ export function regularisedGram(gram: ArrayLike<number>, n: number, ridge: numbe
  * linear term `-onehot(y)`, `N_s` equalities and `N_s W` bounds (the form of the official code,
  * `MetaOptNetHead_SVM_CS`). The head's scores are `s_qk = Σ_i α_ik <x_i, x_q> = w_kᵀ x_q`.
  *
+ * Cost: quadprog is dense, `O(n³)` in its `n` variables. Measured per episode on this project's
+ * 2-core machine (D = 64 features, defaults): see the package's `scripts/qp-timing.ts`.
+ *
  * @param problem - see {@link SvmDualProblem}.
+ * @param options - `method` (default `'byClass'`; see {@link SvmDualSolveOptions}).
  * @returns `α`, its multipliers and active set ({@link SvmDualSolution}).
  * @throws MetaLearnError `invalidArgument` / `shapeMismatch` / `nonFinite` on a malformed problem;
  *   `notPositiveDefinite` / `notConverged` when quadprog reports `K̃ ⊗ I` not positive definite or
@@ -119,11 +141,17 @@ export function regularisedGram(gram: ArrayLike<number>, n: number, ridge: numbe
  *   "Meta-Learning with Differentiable Convex Optimization", CVPR, sec. 3.3 (the SVM base learner
  *   and its dual).
  */
-export function solveSvmDual(problem: SvmDualProblem): SvmDualSolution {
+export function solveSvmDual(problem: SvmDualProblem, options: SvmDualSolveOptions = {}): SvmDualSolution {
   const fn = 'solveSvmDual';
   const n = checkSvmDualProblem(problem, fn);
+  const method = options.method ?? 'byClass';
+  if (method !== 'byClass' && method !== 'full') throw new MetaLearnError('invalidArgument', `${fn}: options.method must be 'byClass' or 'full', got '${String(method)}'`);
   const { labels, ways: w, C } = problem;
   const kt = regularisedGram(problem.gram, n, problem.ridge);
+  if (method === 'byClass') {
+    const r = solveSvmDualByClass(kt, n, w, labels, C);
+    if (r !== undefined) return { alpha: r.alpha, nu: r.nu, lambda: r.lambda, active: r.active, iterations: r.iterations, method: 'byClass' };
+  }
   const nv = n * w;
   const hessian = new Float64Array(nv * nv);
   for (let i = 0; i < n; i++) {
@@ -149,5 +177,5 @@ export function solveSvmDual(problem: SvmDualProblem): SvmDualSolution {
   const lambda = s.multipliers.slice(n);
   const active = new Uint8Array(nv);
   for (const j of s.active) if (j >= n) active[j - n] = 1;
-  return { alpha: s.z, nu, lambda, active, iterations: s.iterations };
+  return { alpha: s.z, nu, lambda, active, iterations: s.iterations, method: 'full' };
 }

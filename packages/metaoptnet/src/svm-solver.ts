@@ -66,7 +66,7 @@ export function createSvmSolver(options: SvmSolverOptions = {}): InnerSolver {
         }
         return f;
       };
-      let scale: tf.Scalar;
+      let scale: tf.Scalar | undefined;
       if (o.learnScale) {
         const t = getParam(solverParams, SVM_PARAMS.scale, 'svm.adapt');
         if (t.rank !== 0 || t.dtype !== 'float32') {

@@ -5,12 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MetaLearnError } from '@metalearn/core';
-import { regularisedGram, solveSvmDual, svmKktResiduals, svmObjectives, type SvmDualProblem } from '@metalearn/metaoptnet';
+import { regularisedGram, solveSvmDual, solveSvmDualByClass, svmKktResiduals, svmObjectives, type SvmDualProblem } from '@metalearn/metaoptnet';
 import { gramOf, maxAbsDiff, primalAndDual, problemOf, supportSet, type SupportSet } from './helpers.js';
 
-test('two 1-D points ±1 of classes 0 and 1: α = [[t, -t], [-t, t]] with t = 1/(4 + 2ε), or t = C when C is smaller', () => {
-  for (const [C, ridge] of [[10, 1e-3], [10, 0.5], [0.1, 1e-3], [0.2, 1]] as const) {
-    const s = solveSvmDual({ gram: [1, -1, -1, 1], labels: [0, 1], ways: 2, C, ridge });
+const METHODS = ['byClass', 'full'] as const;
+
+test('two 1-D points ±1 of classes 0 and 1: α = [[t, -t], [-t, t]] with t = 1/(4 + 2ε), or t = C when C is smaller (both methods)', () => {
+  for (const [C, ridge, method] of [[10, 1e-3], [10, 0.5], [0.1, 1e-3], [0.2, 1]].flatMap(([c, r]) => METHODS.map((m) => [c!, r!, m] as const))) {
+    const s = solveSvmDual({ gram: [1, -1, -1, 1], labels: [0, 1], ways: 2, C, ridge }, { method });
+    assert.equal(s.method, method);
     const t = Math.min(C, 1 / (4 + 2 * ridge));
     const err = maxAbsDiff(s.alpha, [t, -t, -t, t]);
     assert.ok(err < 1e-12, `C = ${C}, ε = ${ridge}: α ${Array.from(s.alpha)} vs t = ${t} (error ${err})`);
@@ -19,12 +22,12 @@ test('two 1-D points ±1 of classes 0 and 1: α = [[t, -t], [-t, t]] with t = 1/
   }
 });
 
-test('all-zero embeddings (K = 0, singular): per example α_{i,y} = t = min(C, (W-1)/(εW)), the other classes share -t equally', () => {
-  for (const [ways, shots, C, ridge] of [[3, 2, 0.1, 1], [4, 1, 1, 10], [5, 3, 100, 1e-3]] as const) {
+test('all-zero embeddings (K = 0, singular): per example α_{i,y} = t = min(C, (W-1)/(εW)), the other classes share -t equally (both methods)', () => {
+  for (const [ways, shots, C, ridge, method] of [[3, 2, 0.1, 1], [4, 1, 1, 10], [5, 3, 100, 1e-3]].flatMap(([a, b, c, r]) => METHODS.map((m) => [a!, b!, c!, r!, m] as const))) {
     const n = ways * shots;
     const labels = Array.from({ length: n }, (_, i) => Math.floor(i / shots));
     const p: SvmDualProblem = { gram: new Float64Array(n * n), labels, ways, C, ridge };
-    const s = solveSvmDual(p);
+    const s = solveSvmDual(p, { method });
     const t = Math.min(C, (ways - 1) / (ridge * ways));
     const expected = labels.flatMap((y) => Array.from({ length: ways }, (_, k) => (k === y ? t : -t / (ways - 1))));
     const err = maxAbsDiff(s.alpha, expected);
@@ -34,9 +37,9 @@ test('all-zero embeddings (K = 0, singular): per example α_{i,y} = t = min(C, (
 });
 
 /** Solves, certifies by the duality gap on explicit features and by the KKT residuals; returns the numbers. */
-function certify(set: SupportSet, C: number, ridge: number) {
+function certify(set: SupportSet, C: number, ridge: number, method: 'byClass' | 'full' = 'byClass') {
   const p = problemOf(set, C, ridge);
-  const s = solveSvmDual(p);
+  const s = solveSvmDual(p, { method });
   const { primal, dual } = primalAndDual(set, s.alpha, C, ridge);
   const kkt = svmKktResiduals(p, s);
   const obj = svmObjectives(p, s.alpha);
@@ -51,9 +54,10 @@ test('independent certificate: primal objective of W = Σ α x̃ on explicit aug
     ['3-way 4-shot, D = 2 (N_s > D: K singular), ε = 1e-4', supportSet(4, 3, 4, 2, 1.5), 1, 1e-4],
     ['10-way 1-shot, D = 8', supportSet(5, 10, 1, 8), 0.5, 0.1],
   ];
-  for (const [label, set, C, ridge] of cases) {
-    const { s, gap, primal, dual, kkt, obj } = certify(set, C, ridge);
-    t.diagnostic(`${label}: P = ${primal.toFixed(9)}, D = ${dual.toFixed(9)}, gap ${gap.toExponential(2)}; KKT stationarity ${kkt.stationarity.toExponential(1)}, primal feas. ${kkt.primalFeasibility.toExponential(1)}, dual feas. ${kkt.dualFeasibility.toExponential(1)}, compl. slackness ${kkt.complementarySlackness.toExponential(1)}; ${s.iterations} quadprog iterations, ${s.active.reduce((a, b) => a + b, 0)} active bounds`);
+  for (const [label0, set, C, ridge, method] of cases.flatMap(([l, st, c, r]) => METHODS.map((m) => [l, st, c, r, m] as const))) {
+    const label = `${label0} [${method}]`;
+    const { s, gap, primal, dual, kkt, obj } = certify(set, C, ridge, method);
+    t.diagnostic(`${label}${s.method !== method ? ` (fell back to ${s.method})` : ''}: P = ${primal.toFixed(9)}, D = ${dual.toFixed(9)}, gap ${gap.toExponential(2)}; KKT stationarity ${kkt.stationarity.toExponential(1)}, primal feas. ${kkt.primalFeasibility.toExponential(1)}, dual feas. ${kkt.dualFeasibility.toExponential(1)}, compl. slackness ${kkt.complementarySlackness.toExponential(1)}; ${s.iterations} quadprog iterations, ${s.active.reduce((a, b) => a + b, 0)} active bounds`);
     assert.ok(gap >= -1e-9 && gap <= 1e-6, `${label}: duality gap ${gap}`);
     assert.ok(kkt.max <= 1e-6, `${label}: KKT ${JSON.stringify(kkt)}`);
     // The package's own objectives agree with the explicit-feature computation.
@@ -102,9 +106,9 @@ test('degenerate embeddings: duplicated support examples (same and different cla
   const zeros: SupportSet = { ...base, x: base.x.map((r) => r.map(() => 0)) };
   const someZero: SupportSet = { ...base, x: base.x.map((r, i) => (i % 2 === 0 ? r.map(() => 0) : r)) };
   for (const [label, set] of [['duplicate across classes', dupDifferent], ['duplicate within a class', dupSame], ['all zero', zeros], ['half zero', someZero]] as const) {
-    for (const ridge of [1e-6, 1]) {
-      const { s, gap, kkt } = certify(set, 0.1, ridge);
-      t.diagnostic(`${label}, ε = ${ridge}: gap ${gap.toExponential(2)}, KKT ${kkt.max.toExponential(2)}`);
+    for (const [ridge, method] of [1e-6, 1].flatMap((r) => METHODS.map((m) => [r, m] as const))) {
+      const { s, gap, kkt } = certify(set, 0.1, ridge, method);
+      t.diagnostic(`${label}, ε = ${ridge} [${method}${s.method !== method ? ` → ${s.method}` : ''}]: gap ${gap.toExponential(2)}, KKT ${kkt.max.toExponential(2)}`);
       assert.ok(s.alpha.every(Number.isFinite), `${label}: finite α`);
       assert.ok(Math.abs(gap) <= 1e-6 && kkt.max <= 1e-6, `${label}, ε = ${ridge}: gap ${gap}, KKT ${kkt.max}`);
     }
@@ -114,6 +118,35 @@ test('degenerate embeddings: duplicated support examples (same and different cla
   assert.ok(Number.isFinite(s.alpha[0]!));
 });
 
+test("the class-by-class Newton method and the one big QP give the same α and active set; it falls back to the big QP when Newton stops early", (t) => {
+  const cases: Array<[string, SvmDualProblem]> = [
+    ['5-way 5-shot, C = 0.1, ε = 1', problemOf(supportSet(21, 5, 5, 16), 0.1, 1)],
+    ['10-way 2-shot, D = 32, C = 10, ε = 1e-3', problemOf(supportSet(22, 10, 2, 32), 10, 1e-3)],
+    ['4-way, class 3 has no support example', { ...problemOf(supportSet(23, 3, 3, 4), 0.5, 0.1), ways: 4 }],
+    ['3-way 3-shot, every embedding equal, ε = 0.1', problemOf({ ...supportSet(24, 3, 3, 4), x: Array.from({ length: 9 }, () => [1, 2, 0, -1]) }, 0.1, 0.1)],
+  ];
+  for (const [label, p] of cases) {
+    const a = solveSvmDual(p);
+    const b = solveSvmDual(p, { method: 'full' });
+    const diff = maxAbsDiff(a.alpha, b.alpha);
+    t.diagnostic(`${label}: max |α_byClass - α_full| = ${diff.toExponential(2)}; quadprog iterations ${a.iterations} (byClass) vs ${b.iterations} (full)`);
+    assert.equal(a.method, 'byClass');
+    assert.ok(diff < 1e-10, `${label}: ${diff}`);
+    assert.deepEqual(Array.from(a.active), Array.from(b.active), `${label}: active sets`);
+    assert.ok(maxAbsDiff(a.nu, b.nu) < 1e-8 && maxAbsDiff(a.lambda, b.lambda) < 1e-8, `${label}: multipliers`);
+  }
+  // Newton with no step allowed does not converge: undefined, and solveSvmDual would fall back.
+  const p = problemOf(supportSet(25, 4, 2, 6), 0.1, 1);
+  const n = p.labels.length;
+  assert.equal(solveSvmDualByClass(regularisedGram(p.gram, n, p.ridge), n, p.ways, p.labels, p.C, 0), undefined);
+  assert.ok(solveSvmDualByClass(regularisedGram(p.gram, n, p.ridge), n, p.ways, p.labels, p.C) !== undefined);
+  // An ill-conditioned K̃ (N_s = 12 > D = 2, ε = 1e-4) defeats Newton's budget: solveSvmDual falls back and is still exact.
+  const ill = problemOf(supportSet(4, 3, 4, 2, 1.5), 1, 1e-4);
+  const fallback = solveSvmDual(ill);
+  assert.equal(fallback.method, 'full');
+  assert.ok(maxAbsDiff(fallback.alpha, solveSvmDual(ill, { method: 'full' }).alpha) === 0 && svmKktResiduals(ill, fallback).max < 1e-9);
+});
+
 test('the regularised Gram matrix is sym(K) + εI; solutions are bitwise deterministic; only the symmetric part of K is read', () => {
   assert.deepEqual(Array.from(regularisedGram([1, 2, 4, 3], 2, 0.5)), [1.5, 3, 3, 3.5]);
   const set = supportSet(8, 4, 2, 6);
@@ -121,6 +154,7 @@ test('the regularised Gram matrix is sym(K) + εI; solutions are bitwise determi
   const a = solveSvmDual(p);
   const b = solveSvmDual(p);
   assert.deepEqual(Array.from(b.alpha), Array.from(a.alpha));
+  assert.throws(() => solveSvmDual(p, { method: 'newton' as 'full' }), (e) => MetaLearnError.is(e, 'invalidArgument') && /options.method must be 'byClass' or 'full'/.test(e.message));
   assert.deepEqual([Array.from(b.nu), Array.from(b.lambda), Array.from(b.active)], [Array.from(a.nu), Array.from(a.lambda), Array.from(a.active)]);
   // K + A with A antisymmetric has the same symmetric part.
   const n = set.x.length;

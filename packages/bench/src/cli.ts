@@ -131,6 +131,8 @@ program
   .option('--split <name>', 'test split (default: omniglot Vinyals test)')
   .addOption(new Option('--norm <mode>', 'batch norm over the query set: transductive (one batch) or per-example').choices(['transductive', 'per-example']).default('transductive'))
   .option('--one-shot-runs', 'evaluate on the 20 Omniglot one-shot runs (error rate)')
+  .option('--solver <name>', 'evaluate with another registered inner solver (the trained backbone and head are transplanted), e.g. ridge')
+  .option('--solver-options <json>', 'options of --solver as JSON', json('--solver-options'))
   .option('--results <file>', 'append the record to this JSON Lines file (e.g. bench/results/omniglot.jsonl)')
   .addOption(dataDirOption())
   .addOption(backendOption())
@@ -143,6 +145,8 @@ program
       oneShotRuns: opts['oneShotRuns'] === true,
       command: commandLine(),
       ...(opts['innerSteps'] !== undefined ? { innerSteps: opts['innerSteps'] as number } : {}),
+      ...(opts['solver'] ? { solver: opts['solver'] as string } : {}),
+      ...(opts['solverOptions'] ? { solverOptions: opts['solverOptions'] as Record<string, unknown> } : {}),
       ...(opts['split'] ? { split: opts['split'] as string } : {}),
       ...(opts['results'] ? { results: opts['results'] as string } : {}),
       ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),

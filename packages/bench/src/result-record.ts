@@ -30,7 +30,10 @@ export interface ResultRecord {
   readonly normMode: string;
   readonly backend: string;
   readonly backbone: string;
+  /** The inner solver used at evaluation. */
   readonly solver: string;
+  /** When evaluation swapped the solver (`eval --solver`), the one the run was trained with. */
+  readonly trainSolver?: string;
   readonly outerRule: string;
   /** Commit of the evaluating code; `trainCommit` of the training run. */
   readonly commit: string;

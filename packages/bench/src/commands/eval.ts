@@ -15,6 +15,7 @@ import { appendJsonLine } from '../atomic-file.js';
 import { currentCommit } from '../git-commit.js';
 import { startProgress } from '../progress.js';
 import type { ResultRecord } from '../result-record.js';
+import { transplantState } from '../transplant.js';
 
 /**
  * How batch norm sees the query set at evaluation.
@@ -43,6 +44,9 @@ export interface EvalOptions {
   /** The command line, recorded with the result. */
   readonly command: string;
   readonly quiet?: boolean;
+  /** Evaluate with another inner solver than the run's (its backbone and head transplanted). */
+  readonly solver?: string;
+  readonly solverOptions?: Readonly<Record<string, unknown>>;
 }
 
 /** Scores one episode: query loss and accuracy, transductively or one example at a time. */
@@ -90,13 +94,15 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   }
   const episodes = source.size ?? o.episodes;
   const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
-  const innerStepsTest = o.innerSteps ?? config.evalInnerSteps;
-  const usesSteps = 'evalInnerSteps' in ckpt.composition.solverOptions || 'innerSteps' in ckpt.composition.solverOptions;
-  const learnerSteps = !usesSteps && 'evalInnerSteps' in ckpt.composition.learnerOptions; // an outer rule with its own inner loop (Reptile)
-  const composition = usesSteps ? { ...ckpt.composition, solverOptions: { ...ckpt.composition.solverOptions, evalInnerSteps: innerStepsTest } }
-    : learnerSteps ? { ...ckpt.composition, learnerOptions: { ...ckpt.composition.learnerOptions, evalInnerSteps: innerStepsTest } } : ckpt.composition;
+  const swapped = o.solver !== undefined && o.solver !== ckpt.composition.solver;
+  const evaluated = swapped ? { ...ckpt.composition, solver: o.solver!, solverOptions: o.solverOptions ?? {} } : ckpt.composition;
+  const usesSteps = 'evalInnerSteps' in evaluated.solverOptions || 'innerSteps' in evaluated.solverOptions;
+  const learnerSteps = !usesSteps && 'evalInnerSteps' in evaluated.learnerOptions; // an outer rule with its own inner loop (Reptile)
+  const innerStepsTest = o.innerSteps ?? (evaluated.solverOptions['evalInnerSteps'] as number | undefined) ?? config.evalInnerSteps;
+  const composition = usesSteps ? { ...evaluated, solverOptions: { ...evaluated.solverOptions, evalInnerSteps: innerStepsTest } }
+    : learnerSteps ? { ...evaluated, learnerOptions: { ...evaluated.learnerOptions, evalInnerSteps: innerStepsTest } } : evaluated;
   const learner = createComposedLearner(container, composition, task, config.seed);
-  learner.load(ckpt.state);
+  learner.load(swapped ? transplantState(learner.state(), ckpt.state) : ckpt.state);
   const bar = startProgress('episode', episodes, 0, [], o.quiet === true);
   const scores: number[] = [];
   const t0 = performance.now();
@@ -135,7 +141,8 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     normMode: o.norm,
     backend: info.backend,
     backbone: ckpt.composition.backbone,
-    solver: ckpt.composition.solver,
+    solver: composition.solver,
+    ...(swapped ? { trainSolver: ckpt.composition.solver } : {}),
     outerRule: ckpt.composition.outerRule,
     commit: currentCommit(),
     trainCommit: ckpt.commit,

@@ -23,6 +23,8 @@ export interface RunCheckpoint {
   /** Wall-clock seconds of meta-training so far, summed over resumed sessions. */
   readonly wallSeconds: number;
   readonly commit: string;
+  /** The command line that trained the run (the latest session's, when resumed). */
+  readonly command?: string;
   readonly savedAt: string;
 }
 

@@ -102,6 +102,7 @@ train
       config: merged,
       out,
       resume: opts['resume'] === true,
+      command: commandLine(),
       ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),
       ...(opts['backend'] ? { backend: opts['backend'] as 'wasm' } : {}),
       ...(opts['split'] ? { split: opts['split'] as string } : {}),

@@ -38,6 +38,8 @@ export interface ResultRecord {
   /** Commit of the evaluating code; `trainCommit` of the training run. */
   readonly commit: string;
   readonly trainCommit: string;
+  /** The command line that trained the run, when the checkpoint records it. */
+  readonly trainCommand?: string;
   /** The exact command line that produced the record. */
   readonly command: string;
   readonly date: string;

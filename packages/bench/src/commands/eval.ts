@@ -146,6 +146,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     outerRule: ckpt.composition.outerRule,
     commit: currentCommit(),
     trainCommit: ckpt.commit,
+    ...(ckpt.command !== undefined ? { trainCommand: ckpt.command } : {}),
     command: o.command,
     date: new Date().toISOString(),
   };

@@ -26,6 +26,8 @@ export interface TrainOptions {
   readonly backend?: BackendName;
   /** Training split; default per dataset (Omniglot: Vinyals 'train'). */
   readonly split?: string;
+  /** The command line, recorded in the checkpoint and so in every result of the run. */
+  readonly command?: string;
   /** Show the progress bar (default: when stderr is a terminal, else a line every ~10 s). */
   readonly quiet?: boolean;
 }
@@ -73,7 +75,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   writeFileAtomic(join(o.out, 'config.json'), JSON.stringify({ config, composition, split }, null, 2) + '\n');
   const commit = currentCommit();
   const save = (wallSeconds: number) =>
-    saveCheckpoint(o.out, { version: 1, config, composition, state: learner.state(), wallSeconds, commit, savedAt: new Date().toISOString() });
+    saveCheckpoint(o.out, { version: 1, config, composition, state: learner.state(), wallSeconds, commit, ...(o.command !== undefined ? { command: o.command } : {}), savedAt: new Date().toISOString() });
 
   const bar = startProgress('meta-step', config.metaSteps, startStep, ['loss', 'acc', 'rate'], o.quiet === true);
   const t0 = performance.now();

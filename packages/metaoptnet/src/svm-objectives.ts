@@ -30,7 +30,8 @@ export interface SvmObjectives {
  * @param alpha - `α: [N_s, W]`, row-major (feasible, for the gap to be meaningful).
  * @returns `primal`, `dual`, `gap`.
  * @throws MetaLearnError as {@link solveSvmDual}; `shapeMismatch` when `α` has the wrong length.
- * @see Crammer & Singer 2001, JMLR 2, eq. (4) (primal) and sec. 3 (dual).
+ * @see Crammer & Singer 2001, "On the algorithmic implementation of multiclass kernel-based vector
+ *   machines", JMLR 2 (the primal and its dual).
  */
 export function svmObjectives(problem: SvmDualProblem, alpha: ArrayLike<number>): SvmObjectives {
   const fn = 'svmObjectives';

@@ -4,10 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  detach,
   MetaLearnError, applyModel, mapParams, taskLoss,
   type Adaptation, type InnerSolver, type InnerSolverInput, type Params,
 } from '@metalearn/core';
-import { detach } from './detach.js';
 import { resolveContextSolverOptions, type ContextSolverOptions, type ResolvedContextSolverOptions } from './options.js';
 
 /** The registry name of the context solver. */

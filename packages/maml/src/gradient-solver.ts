@@ -3,10 +3,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  detach,
   MetaLearnError, applyModel, paramNames, taskLoss,
   type Adaptation, type InnerSolver, type InnerSolverInput, type Params, type TaskSpec,
 } from '@metalearn/core';
-import { detach } from './detach.js';
 import { checkInnerLrs, initInnerLrs, innerLrAt, type InnerLrMode } from './inner-lrs.js';
 import { multiStepLossWeights } from './msl.js';
 import { resolveGradientSolverOptions, type GradientSolverOptions, type ResolvedGradientSolverOptions } from './options.js';

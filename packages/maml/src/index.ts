@@ -2,6 +2,5 @@
 export * from './options.js';
 export * from './msl.js';
 export * from './inner-lrs.js';
-export * from './detach.js';
 export * from './gradient-solver.js';
 export * from './module.js';

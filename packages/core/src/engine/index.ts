@@ -12,3 +12,4 @@ export * from './hvp.js';
 export * from './gradients/checks.js';
 export * from './kernels/checks.js';
 export * from './kernels/matmul-checks.js';
+export * from './detach.js';

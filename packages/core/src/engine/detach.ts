@@ -1,5 +1,6 @@
 /**
- * A tape-free alias of a tensor, for first-order inner loops.
+ * A tape-free alias of a tensor, for first-order inner loops (first-order MAML, first-order
+ * CAVIA): one helper in core, so every algorithm package uses the same one.
  */
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -132,6 +132,9 @@ program
   .option('--split <name>', 'test split (default: omniglot Vinyals test)')
   .addOption(new Option('--norm <mode>', 'batch norm over the query set: transductive (one batch) or per-example').choices(['transductive', 'per-example']).default('transductive'))
   .option('--one-shot-runs', 'evaluate on the 20 Omniglot one-shot runs (error rate)')
+  .option('--ways <n>', 'test N-way episodes (default: as trained; other ways transplant the backbone only)', int('--ways'))
+  .option('--shots <k>', 'test K-shot episodes (default: as trained)', int('--shots'))
+  .option('--query-shots <q>', 'query examples per class (default: as trained)', int('--query-shots'))
   .option('--solver <name>', 'evaluate with another registered inner solver (the trained backbone and head are transplanted), e.g. ridge')
   .option('--solver-options <json>', 'options of --solver as JSON', json('--solver-options'))
   .option('--results <file>', 'append the record to this JSON Lines file (e.g. bench/results/omniglot.jsonl)')
@@ -147,6 +150,9 @@ program
       command: commandLine(),
       ...(opts['innerSteps'] !== undefined ? { innerSteps: opts['innerSteps'] as number } : {}),
       ...(opts['solver'] ? { solver: opts['solver'] as string } : {}),
+      ...(opts['ways'] !== undefined ? { ways: opts['ways'] as number } : {}),
+      ...(opts['shots'] !== undefined ? { shots: opts['shots'] as number } : {}),
+      ...(opts['queryShots'] !== undefined ? { queryShots: opts['queryShots'] as number } : {}),
       ...(opts['solverOptions'] ? { solverOptions: opts['solverOptions'] as Record<string, unknown> } : {}),
       ...(opts['split'] ? { split: opts['split'] as string } : {}),
       ...(opts['results'] ? { results: opts['results'] as string } : {}),

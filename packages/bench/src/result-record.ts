@@ -34,6 +34,9 @@ export interface ResultRecord {
   readonly solver: string;
   /** When evaluation swapped the solver (`eval --solver`), the one the run was trained with. */
   readonly trainSolver?: string;
+  /** The episode shape the run was meta-trained on (may differ from `ways`/`shots`). */
+  readonly trainWays: number;
+  readonly trainShots: number;
   readonly outerRule: string;
   /** Commit of the evaluating code; `trainCommit` of the training run. */
   readonly commit: string;

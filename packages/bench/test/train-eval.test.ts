@@ -63,6 +63,12 @@ test('eval: fixed seeded episodes give the same mean twice; the record has every
     }
     assert.equal(recs[1]!['innerStepsTest'], 10);
     assert.equal(recs[0]!['episodes'], 20);
+    // Another episode shape than trained (K = 20 support points at test): other episodes, so
+    // another mean; the record states both shapes.
+    const k20 = await runEval({ ...common, innerSteps: 10, shots: 20, results: undefined });
+    assert.equal(k20.shots, 20);
+    assert.equal(k20.trainShots, 10);
+    assert.ok(Number.isFinite(k20.mean) && k20.mean !== r10.mean, `K = 20: ${k20.mean} vs K = 10: ${r10.mean}`);
     // Per-example (non-transductive) evaluation of a net without batch norm equals transductive.
     const pe = await runEval({ ...common, innerSteps: 1, norm: 'per-example', results: undefined });
     assert.ok(Math.abs(pe.mean - r1.mean) < 1e-5 * Math.max(1, r1.mean), `${pe.mean} vs ${r1.mean}`);

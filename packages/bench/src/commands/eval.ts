@@ -47,6 +47,14 @@ export interface EvalOptions {
   /** Evaluate with another inner solver than the run's (its backbone and head transplanted). */
   readonly solver?: string;
   readonly solverOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * Test episodes of another shape than the run trained on (e.g. trained 5-way 1-shot, tested
+   * 5-way 5-shot). With other `ways`, only the backbone is transplanted: the head is re-initialised
+   * for the new number of classes (a closed-form head does not use it; a gradient solver adapts it).
+   */
+  readonly ways?: number;
+  readonly shots?: number;
+  readonly queryShots?: number;
 }
 
 /** Scores one episode: query loss and accuracy, transductively or one example at a time. */
@@ -80,7 +88,7 @@ function scoreEpisode(learner: Learner, e: Episode, norm: NormMode): { loss: num
 export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const info = await initEngine(o.backend ? { backend: o.backend } : {});
   const ckpt = loadCheckpoint(o.run);
-  const config = ckpt.config;
+  const config = { ...ckpt.config, ...(o.ways !== undefined ? { ways: o.ways } : {}), ...(o.shots !== undefined ? { shots: o.shots } : {}), ...(o.queryShots !== undefined ? { queryShots: o.queryShots } : {}) };
   const container = createHostContainer();
   let source: EpisodeSource;
   let split: string;
@@ -94,15 +102,16 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   }
   const episodes = source.size ?? o.episodes;
   const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
-  const swapped = o.solver !== undefined && o.solver !== ckpt.composition.solver;
-  const evaluated = swapped ? { ...ckpt.composition, solver: o.solver!, solverOptions: o.solverOptions ?? {} } : ckpt.composition;
+  const reshaped = source.ways !== ckpt.config.ways;
+  const swapped = (o.solver !== undefined && o.solver !== ckpt.composition.solver) || reshaped;
+  const evaluated = o.solver !== undefined && o.solver !== ckpt.composition.solver ? { ...ckpt.composition, solver: o.solver, solverOptions: o.solverOptions ?? {} } : ckpt.composition;
   const usesSteps = 'evalInnerSteps' in evaluated.solverOptions || 'innerSteps' in evaluated.solverOptions;
   const learnerSteps = !usesSteps && 'evalInnerSteps' in evaluated.learnerOptions; // an outer rule with its own inner loop (Reptile)
   const innerStepsTest = o.innerSteps ?? (evaluated.solverOptions['evalInnerSteps'] as number | undefined) ?? config.evalInnerSteps;
   const composition = usesSteps ? { ...evaluated, solverOptions: { ...evaluated.solverOptions, evalInnerSteps: innerStepsTest } }
     : learnerSteps ? { ...evaluated, learnerOptions: { ...evaluated.learnerOptions, evalInnerSteps: innerStepsTest } } : evaluated;
   const learner = createComposedLearner(container, composition, task, config.seed);
-  learner.load(swapped ? transplantState(learner.state(), ckpt.state) : ckpt.state);
+  learner.load(swapped ? transplantState(learner.state(), ckpt.state, reshaped ? ['params/backbone/'] : undefined) : ckpt.state);
   const bar = startProgress('episode', episodes, 0, [], o.quiet === true);
   const scores: number[] = [];
   const t0 = performance.now();
@@ -142,7 +151,9 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     backend: info.backend,
     backbone: ckpt.composition.backbone,
     solver: composition.solver,
-    ...(swapped ? { trainSolver: ckpt.composition.solver } : {}),
+    ...(evaluated !== ckpt.composition ? { trainSolver: ckpt.composition.solver } : {}),
+    trainWays: ckpt.config.ways,
+    trainShots: ckpt.config.shots,
     outerRule: ckpt.composition.outerRule,
     commit: currentCommit(),
     trainCommit: ckpt.commit,

@@ -2,7 +2,7 @@
  * Options of the implicit (iMAML) inner solver, validated with zod: every choice is an option.
  */
 import { z } from 'zod';
-import { MetaLearnError } from '@metalearn/core';
+import { MetaLearnError, parseOptions } from '@metalearn/core';
 import type { ImplicitHvpMode } from './implicit-gradient.js';
 import type { InnerOptimizerName } from './proximal.js';
 
@@ -70,15 +70,7 @@ export const implicitSolverOptionsSchema = z
  *   `createImplicitSolver: options.lambda: Too small: expected number to be >0 (got 0)`.
  */
 export function resolveImplicitSolverOptions(options: unknown, caller = 'createImplicitSolver'): ResolvedImplicitSolverOptions {
-  const parsed = implicitSolverOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = ['options', ...issue.path.map(String)].join('.');
-    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    const got = issue.path.length > 0 ? ` (got ${describe(valueAt(options, issue.path))})` : '';
-    throw new MetaLearnError('invalidArgument', `${caller}: ${path}: ${issue.message}${keys}${got}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions(implicitSolverOptionsSchema, options ?? {}, caller);
   const innerOptimizer = o.innerOptimizer ?? 'sgd';
   if (o.innerMomentum !== undefined && innerOptimizer !== 'momentum' && innerOptimizer !== 'nesterov') {
     throw new MetaLearnError('invalidArgument', `${caller}: options.innerMomentum needs options.innerOptimizer 'momentum' or 'nesterov', got '${innerOptimizer}'`);
@@ -97,18 +89,4 @@ export function resolveImplicitSolverOptions(options: unknown, caller = 'createI
     fdStep: o.fdStep ?? 1e-2,
     fdScheme: o.fdScheme ?? 'central',
   };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
-}
-
-function describe(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }

@@ -2,7 +2,7 @@
  * Options of the SVM inner solver (MetaOptNet), validated with zod.
  */
 import { z } from 'zod';
-import { MetaLearnError } from '@metalearn/core';
+import { parseOptions } from '@metalearn/core';
 
 /**
  * Options of {@link createSvmSolver}.
@@ -45,28 +45,6 @@ export const svmSolverOptionsSchema = z
  *   `createSvmSolver: options.C: Too small: expected number to be >0 (got 0)`.
  */
 export function resolveSvmSolverOptions(options: unknown, caller = 'createSvmSolver'): ResolvedSvmSolverOptions {
-  const parsed = svmSolverOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = ['options', ...issue.path.map(String)].join('.');
-    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    const got = issue.path.length > 0 ? ` (got ${describe(valueAt(options, issue.path))})` : '';
-    throw new MetaLearnError('invalidArgument', `${caller}: ${path}: ${issue.message}${keys}${got}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions(svmSolverOptionsSchema, options ?? {}, caller);
   return { C: o.C ?? 0.1, ridge: o.ridge ?? 1, scaleInit: o.scaleInit ?? 1, learnScale: o.learnScale ?? true };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
-}
-
-function describe(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  validateLearnerParts,
   MetaLearnError, adam, checkCheckpointTensors, constantSchedule, createRng, deriveSeed, disposeParams, initModel, paramNames,
   serialiseTensor, sgd, taskLoss, validateEpisode, validateLabelledSet, validateMetaBatch, validateTaskSpec,
   type Adaptation, type Backbone, type Episode, type EpisodeScore, type Head, type LabelledSet, type Learner, type LearnerState,
@@ -70,13 +71,7 @@ export function createReptileLearner(options: CreateReptileLearnerOptions): Lear
   const fn = 'createReptileLearner';
   if (options === null || typeof options !== 'object') throw new MetaLearnError('invalidArgument', `${fn}: options must be an object`);
   const { backbone, head, task, seed, ...rest } = options;
-  checkPart(backbone, 'backbone', ['init', 'apply'], fn);
-  checkPart(head, 'head', ['init', 'apply'], fn);
-  if (task === null || typeof task !== 'object' || (task.kind !== 'classification' && task.kind !== 'regression')) {
-    throw new MetaLearnError('invalidArgument', `${fn}: options.task.kind must be 'classification' or 'regression', got ${JSON.stringify(task?.kind)}`);
-  }
-  if (!(Number.isInteger(task.ways) && task.ways >= 1)) throw new MetaLearnError('invalidArgument', `${fn}: options.task.ways must be an integer >= 1, got ${String(task.ways)}`);
-  if (!Number.isSafeInteger(seed)) throw new MetaLearnError('invalidArgument', `${fn}: options.seed must be a safe integer, got ${String(seed)}`);
+  validateLearnerParts(fn, { backbone, head, task, seed });
   const o = resolveReptileOptions(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), fn);
   const optimizer: OuterOptimizer = o.innerOptimizer === 'sgd' ? sgd() : adam(o.adam);
   const epsilonAt: LrSchedule = o.outerLrSchedule === 'linear'
@@ -253,13 +248,4 @@ function checkBatch(o: ResolvedReptileOptions, batchSize: number | undefined, n:
 
 function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-function checkPart(part: unknown, what: string, methods: readonly string[], fn: string): void {
-  if (part === null || typeof part !== 'object') throw new MetaLearnError('invalidArgument', `${fn}: options.${what} must be a ${what} object, got ${String(part)}`);
-  for (const m of methods) {
-    if (typeof (part as Record<string, unknown>)[m] !== 'function') {
-      throw new MetaLearnError('invalidArgument', `${fn}: options.${what}.${m} must be a function (is it a ${what}?)`);
-    }
-  }
 }

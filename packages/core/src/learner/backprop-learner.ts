@@ -21,7 +21,7 @@ import { sgd } from '../optim/sgd.js';
 import type { OptimizerState, OptimizerUpdate, OuterOptimizer } from '../optim/types.js';
 import { checkCheckpointTensors, serialiseTensor, type SerialTensor } from './checkpoint.js';
 import { parseOuterLoopOptions, type OuterLoopOptions } from './options.js';
-import { validateEpisode, validateLabelledSet, validateMetaBatch, validateTaskSpec } from './validate.js';
+import { checkPart, validateEpisode, validateLabelledSet, validateLearnerParts, validateMetaBatch, validateTaskSpec } from './validate.js';
 
 /** The learner's registry name. */
 export const BACKPROP_LEARNER = 'backprop';
@@ -74,14 +74,8 @@ export function createLearner(options: CreateLearnerOptions): Learner {
   const fn = 'createLearner';
   if (options === null || typeof options !== 'object') throw new MetaLearnError('invalidArgument', `${fn}: options must be an object`);
   const { backbone, head, solver, task, seed, ...rest } = options;
-  checkPart(backbone, 'backbone', ['init', 'apply'], fn);
-  checkPart(head, 'head', ['init', 'apply'], fn);
+  validateLearnerParts(fn, { backbone, head, task, seed });
   checkPart(solver, 'solver', ['initParams', 'adapt'], fn);
-  if (task === null || typeof task !== 'object' || (task.kind !== 'classification' && task.kind !== 'regression')) {
-    throw new MetaLearnError('invalidArgument', `${fn}: options.task.kind must be 'classification' or 'regression', got ${JSON.stringify(task?.kind)}`);
-  }
-  if (!(Number.isInteger(task.ways) && task.ways >= 1)) throw new MetaLearnError('invalidArgument', `${fn}: options.task.ways must be an integer >= 1, got ${String(task.ways)}`);
-  if (!Number.isSafeInteger(seed)) throw new MetaLearnError('invalidArgument', `${fn}: options.seed must be a safe integer, got ${String(seed)}`);
   const outer = parseOuterLoopOptions(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), fn);
   const optimizer: OuterOptimizer = outer.optimizer === 'sgd' ? sgd() : adam();
   const schedule: LrSchedule =
@@ -322,13 +316,4 @@ function readAll(ts: readonly tf.Tensor[]): number[] {
 
 function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-function checkPart(part: unknown, what: string, methods: readonly string[], fn: string): void {
-  if (part === null || typeof part !== 'object') throw new MetaLearnError('invalidArgument', `${fn}: options.${what} must be a ${what} object, got ${String(part)}`);
-  for (const m of methods) {
-    if (typeof (part as Record<string, unknown>)[m] !== 'function') {
-      throw new MetaLearnError('invalidArgument', `${fn}: options.${what}.${m} must be a function (is it a ${what}?)`);
-    }
-  }
 }

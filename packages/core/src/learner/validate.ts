@@ -91,3 +91,36 @@ export function validateMetaBatch(tasks: MetaBatch, fn: string, task: TaskSpec, 
   }
   tasks.forEach((e, i) => validateEpisode(e, `${fn}: tasks[${i}]`, task, inputShape));
 }
+
+/**
+ * Checks what every learner factory composes: a backbone and a head (objects with `init` and
+ * `apply`), the task family and the seed. Shared by the backprop learner and outer rules of other
+ * packages (Reptile).
+ * @param fn - the factory, for messages.
+ * @param parts - the factory's options.
+ * @throws MetaLearnError `invalidArgument` naming the option, e.g.
+ *   `createLearner: options.task.ways must be an integer >= 1, got 0`.
+ */
+export function validateLearnerParts(fn: string, parts: { readonly backbone: unknown; readonly head: unknown; readonly task: TaskSpec; readonly seed: number }): void {
+  const { backbone, head, task, seed } = parts;
+  checkPart(backbone, 'backbone', ['init', 'apply'], fn);
+  checkPart(head, 'head', ['init', 'apply'], fn);
+  if (task === null || typeof task !== 'object' || (task.kind !== 'classification' && task.kind !== 'regression')) {
+    throw new MetaLearnError('invalidArgument', `${fn}: options.task.kind must be 'classification' or 'regression', got ${JSON.stringify(task?.kind)}`);
+  }
+  if (!(Number.isInteger(task.ways) && task.ways >= 1)) throw new MetaLearnError('invalidArgument', `${fn}: options.task.ways must be an integer >= 1, got ${String(task.ways)}`);
+  if (!Number.isSafeInteger(seed)) throw new MetaLearnError('invalidArgument', `${fn}: options.seed must be a safe integer, got ${String(seed)}`);
+}
+
+/**
+ * Checks that `part` is an object whose `methods` are functions.
+ * @throws MetaLearnError `invalidArgument`, e.g. `createLearner: options.solver.adapt must be a function (is it a solver?)`.
+ */
+export function checkPart(part: unknown, what: string, methods: readonly string[], fn: string): void {
+  if (part === null || typeof part !== 'object') throw new MetaLearnError('invalidArgument', `${fn}: options.${what} must be a ${what} object, got ${String(part)}`);
+  for (const m of methods) {
+    if (typeof (part as Record<string, unknown>)[m] !== 'function') {
+      throw new MetaLearnError('invalidArgument', `${fn}: options.${what}.${m} must be a function (is it a ${what}?)`);
+    }
+  }
+}

@@ -20,6 +20,7 @@ import { constantSchedule, cosineSchedule, type LrSchedule } from '../optim/sche
 import { sgd } from '../optim/sgd.js';
 import type { OptimizerState, OptimizerUpdate, OuterOptimizer } from '../optim/types.js';
 import { checkCheckpointTensors, serialiseTensor, type SerialTensor } from './checkpoint.js';
+import { countHits, metaObjective } from './objective.js';
 import { parseOuterLoopOptions, type OuterLoopOptions } from './options.js';
 import { checkPart, validateEpisode, validateLabelledSet, validateLearnerParts, validateMetaBatch, validateTaskSpec } from './validate.js';
 
@@ -131,16 +132,10 @@ export function createLearner(options: CreateLearnerOptions): Learner {
       try {
         const update = tf.tidy((): tf.TensorContainer => {
           const { value, grads } = tf.variableGrads(() => {
-            const objectives = tasks.map((episode, i) => {
-              const adaptation = solver.adapt({
-                backbone, head, theta: thetaView(), solverParams: solverView(), support: episode.support, task: spec, metaTraining: true, metaStep,
-              });
-              const { objective, finalLoss, finalPred } = queryObjective(adaptation, episode, spec, `metaTrainStep: tasks[${i}]`);
-              finalLosses.push(tf.keep(finalLoss));
-              if (spec.kind === 'classification') hits.push(tf.keep(countHits(finalPred, episode.query.y)));
-              return objective;
-            });
-            return tf.div(objectives.length === 1 ? objectives[0]! : tf.addN(objectives), tasks.length) as tf.Scalar;
+            const o = metaObjective({ backbone, head, solver, theta: thetaView(), solverParams: solverView(), spec, metaStep, tasks });
+            finalLosses.push(...o.finalLosses);
+            hits.push(...o.hits);
+            return tf.div(o.sum, tasks.length) as tf.Scalar;
           }, varList);
           const objective = value.dataSync()[0]!;
           if (!Number.isFinite(objective)) {
@@ -261,40 +256,6 @@ export function createLearner(options: CreateLearnerOptions): Learner {
     },
   };
   return learner;
-}
-
-/**
- * The meta-objective of one task and its final-step query loss and predictions.
- * With `queryLossWeights` and `stepPredict`: `Σ_k w_k L(stepPredict(x)_k, y)`; else `L(predict(x), y)`;
- * plus `regulariser` when given.
- */
-function queryObjective(adaptation: Adaptation, episode: Episode, spec: TaskSpec, where: string): { objective: tf.Scalar; finalLoss: tf.Scalar; finalPred: tf.Tensor2D } {
-  const { x, y } = episode.query;
-  let objective: tf.Scalar;
-  let finalLoss: tf.Scalar;
-  let finalPred: tf.Tensor2D;
-  const weights = adaptation.queryLossWeights;
-  if (weights !== undefined && adaptation.stepPredict !== undefined) {
-    const preds = adaptation.stepPredict(x);
-    if (preds.length !== weights.length || preds.length === 0) {
-      throw new MetaLearnError('invalidArgument', `${where}: the solver's stepPredict gave ${preds.length} predictions but ${weights.length} queryLossWeights`);
-    }
-    const losses = preds.map((p) => taskLoss(spec.kind, p, y));
-    objective = tf.addN(losses.map((l, k) => tf.mul(l, weights[k]!))) as tf.Scalar;
-    finalLoss = losses[losses.length - 1]!;
-    finalPred = preds[preds.length - 1]!;
-  } else {
-    finalPred = adaptation.predict(x);
-    finalLoss = taskLoss(spec.kind, finalPred, y);
-    objective = finalLoss;
-  }
-  if (adaptation.regulariser !== undefined) objective = tf.add(objective, adaptation.regulariser);
-  return { objective, finalLoss, finalPred };
-}
-
-/** Number of rows whose arg-max logit is the label (float32 scalar). */
-function countHits(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar);
 }
 
 function keepState(s: OptimizerState): OptimizerState {

@@ -5,11 +5,10 @@
  * condition (TorchOpt's `custom_root` style).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { hessianVectorProduct, MetaLearnError, paramNames, type Params } from '@metalearn/core';
+import { hessianVectorProduct, MetaLearnError, paramNames, withoutTape, type Params } from '@metalearn/core';
 import { conjugateGradient, type CgReport } from './conjugate-gradient.js';
 import { flatLayout, flattenParams, unflattenParams, type FlatLayout } from './flat-params.js';
 import type { ParamsLoss } from './proximal.js';
-import { withoutTape } from './tape-free.js';
 
 /** How the Hessian-vector products of the support loss are computed. */
 export type ImplicitHvpMode = 'exact' | 'finiteDifference';

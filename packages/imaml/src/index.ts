@@ -1,6 +1,5 @@
 // @metalearn/imaml — public surface (re-exports only).
 export * from './conjugate-gradient.js';
-export * from './tape-free.js';
 export * from './flat-params.js';
 export * from './proximal.js';
 export * from './implicit-gradient.js';

@@ -4,8 +4,7 @@
  * every gradient tape (memory independent of the number of steps).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adam, MetaLearnError, paramNames, sgd, type OuterOptimizer, type Params } from '@metalearn/core';
-import { withoutTape } from './tape-free.js';
+import { adam, MetaLearnError, paramNames, sgd, withoutTape, type OuterOptimizer, type Params } from '@metalearn/core';
 
 /** A scalar objective of named parameters, e.g. the support loss `L_support(phi)`. */
 export type ParamsLoss = (params: Params) => tf.Scalar;

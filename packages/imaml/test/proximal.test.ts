@@ -5,15 +5,13 @@
 // - under an outer gradient tape its result is a constant (no gradient path to theta), the outer
 //   tape records nothing of it (peak bytes of 60 steps = those of 1 step), while the same loop
 //   without the pause keeps every step's saved tensors alive until the outer gradient returns;
-// - withoutTape restores the engine's tape state, also when its body throws, and lets the body
-//   compute its own gradients;
 // - bad options throw MetaLearnError naming them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Matrix, inverse } from 'ml-matrix';
-import { createRng, MetaLearnError, type Params } from '@metalearn/core';
-import { lossAndGradient, proximalOptimality, solveProximal, withoutTape, type InnerOptimizerName } from '@metalearn/imaml';
+import { createRng, MetaLearnError, withoutTape, type Params } from '@metalearn/core';
+import { lossAndGradient, proximalOptimality, solveProximal, type InnerOptimizerName } from '@metalearn/imaml';
 import { onEveryBackend, relErr } from './helpers.js';
 
 const N = 6;
@@ -96,42 +94,6 @@ test('solveProximal under an outer tape: a constant, recorded nowhere, memory fl
   assert.equal(flat[1], flat[0], 'paused: the peak does not grow with the number of steps');
   assert.ok(taped[1]! > 5 * taped[0]!, 'on the outer tape the saved tensors of every step stay alive');
   theta.dispose();
-});
-
-test('withoutTape restores the tape state (also on throw) and its body can take gradients (cpu)', async () => {
-  await tf.setBackend('cpu');
-  const state = tf.engine().state;
-  const start = tf.memory().numTensors;
-  const x = tf.scalar(3);
-  // Outer gradient of x² + c(x), c computed off the tape from the inner gradient 3x²: the outer sees only 2x.
-  const g = tf.grad((v: tf.Tensor) => {
-    const depth = state.gradientDepth;
-    const c = withoutTape(() => {
-      assert.equal(state.gradientDepth, 0);
-      return tf.grad((u: tf.Tensor) => tf.pow(u, 3) as tf.Scalar)(v); // 3 v² = 27, a constant outside
-    });
-    assert.equal(state.gradientDepth, depth, 'depth restored');
-    assert.ok(Array.isArray(state.activeTape), 'outer tape restored');
-    return tf.add(tf.square(v), c) as tf.Scalar;
-  })(x);
-  assert.equal(g.dataSync()[0], 6);
-  g.dispose();
-  // A throwing body leaves no tape and no tensor behind.
-  tf.tidy(() => {
-    tf.engine().gradients(() => {
-      const before = { d: state.gradientDepth, k: state.kernelDepth, tape: state.activeTape };
-      assert.throws(() => withoutTape(() => tf.grad((u: tf.Tensor) => {
-        tf.square(u);
-        throw new MetaLearnError('nonFinite', 'boom');
-      })(x)), /boom/);
-      assert.equal(state.gradientDepth, before.d);
-      assert.equal(state.kernelDepth, before.k);
-      assert.equal(state.activeTape, before.tape);
-      return tf.square(x) as tf.Scalar;
-    }, [x]);
-  });
-  x.dispose();
-  assert.equal(tf.memory().numTensors, start, 'no tensor left');
 });
 
 test('solveProximal rejects bad options, naming them', () => {

@@ -15,9 +15,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Matrix, inverse } from 'ml-matrix';
-import { applyModel, createLearner, createLinearHead, disposeEpisode, disposeParams, initModel, taskLoss } from '@metalearn/core';
+import { applyModel, createLearner, createLinearHead, disposeEpisode, disposeParams, initModel, taskLoss, withoutTape } from '@metalearn/core';
 import { joinMetaParams, metaValueAndGrads, solverMetaLoss } from '@metalearn/core/testing';
-import { createImplicitSolver, proximalOptimality, lossAndGradient, withoutTape } from '@metalearn/imaml';
+import { createImplicitSolver, proximalOptimality, lossAndGradient } from '@metalearn/imaml';
 import { flatValues, identityBackbone, linearEpisode, linearTaskData, onEveryBackend, relErr, type LinearTaskData } from './helpers.js';
 
 const D = 3;

@@ -13,3 +13,4 @@ export * from './gradients/checks.js';
 export * from './kernels/checks.js';
 export * from './kernels/matmul-checks.js';
 export * from './detach.js';
+export * from './without-tape.js';

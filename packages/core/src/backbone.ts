@@ -58,4 +58,19 @@ export interface Backbone {
    * @throws MetaLearnError `shapeMismatch` when `x` does not match `inputShape`.
    */
   apply(params: Params, x: tf.Tensor, ctx: ApplyContext): tf.Tensor2D;
+  /**
+   * Optional task-batched forward pass: the `T` tasks of a meta-batch in one computation, each
+   * with its own fast weights. Absent on backbones that cannot batch over tasks (Conv-4): callers
+   * then loop over the tasks with {@link Backbone.apply}.
+   *
+   * `features[t] = apply(params_t, x[t], ctx_t)`, where `params_t[name] = params[name][t]` when the
+   * tensor has a leading task dimension (`[T, ...shape]`) and `params[name]` itself when it is
+   * shared by every task (`shape`, e.g. the frozen backbone of ANIL).
+   * @param params - each tensor `[T, ...shape]` (per task) or `shape` (shared).
+   * @param x - float32 `[T, B, ...inputShape]`.
+   * @param ctx - as for `apply`; a `ctx.context` is per task: `[T, C]` or `[T, B, C]`.
+   * @returns float32 `[T, B, featureDim]`, equal (to float32 rounding) to stacking `apply` per task.
+   * @throws MetaLearnError `shapeMismatch` when `x` or a parameter does not fit.
+   */
+  applyTasks?(params: Params, x: tf.Tensor, ctx: ApplyContext): tf.Tensor3D;
 }

@@ -24,4 +24,12 @@ export interface Head {
    * @returns float32 `[B, outDim]`.
    */
   apply(params: Params, features: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Optional task-batched `apply` (as `Backbone.applyTasks`): `out[t] = apply(params_t, features[t])`,
+   * each parameter `[T, ...shape]` (per task) or `shape` (shared by every task).
+   * @param params - head parameters, per task or shared.
+   * @param features - float32 `[T, B, D]`.
+   * @returns float32 `[T, B, outDim]`.
+   */
+  applyTasks?(params: Params, features: tf.Tensor3D): tf.Tensor3D;
 }

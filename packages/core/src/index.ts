@@ -17,5 +17,7 @@ export * from './nn/index.js';
 export * from './backbones/index.js';
 export * from './heads/index.js';
 export * from './model.js';
+export * from './task-batch.js';
+export * from './task-losses.js';
 export * from './module.js';
 export * from './learner/index.js';

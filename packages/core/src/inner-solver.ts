@@ -61,6 +61,36 @@ export interface Adaptation {
 }
 
 /**
+ * What a task-batched solver reads: an {@link InnerSolverInput} whose support set holds the `T`
+ * tasks of a meta-batch stacked along a leading task dimension (every task the same shapes).
+ * - `support.x`: float32 `[T, N_s, ...inputShape]`; `support.y`: regression float32 `[T, N_s, outDim]`,
+ *   classification int32 `[T, N_s]` in `[0, ways)`.
+ * - `tasks`: `T >= 1`.
+ */
+export interface TaskBatchInput extends InnerSolverInput {
+  readonly tasks: number;
+}
+
+/**
+ * The result of adapting to `T` tasks at once, task `t` exactly as {@link Adaptation} for that
+ * task alone (to float32 rounding).
+ * - `predict(x)`: float32 `x: [T, B, ...inputShape]` to `[T, B, outDim]`; row `t` by task `t`'s
+ *   adapted model.
+ * - `fastWeights`: per-task tensors `[T, ...shape]`, or `shape` for parameters every task shares.
+ * - `stepPredict`, `queryLossWeights`: as in {@link Adaptation}; the weights are the same for every task.
+ * - `regulariser`: float32 `[T]`, one term per task.
+ *
+ * All tensors are created in the caller's scope; the caller disposes them.
+ */
+export interface TaskBatchAdaptation {
+  predict(x: tf.Tensor): tf.Tensor3D;
+  readonly fastWeights?: Params;
+  stepPredict?(x: tf.Tensor): tf.Tensor3D[];
+  readonly queryLossWeights?: readonly number[];
+  readonly regulariser?: tf.Tensor1D;
+}
+
+/**
  * An inner-loop solver. Stateless: options are fixed at construction, meta-parameters of the
  * solver live in `solverParams` and are passed in (optax/TorchOpt style).
  */
@@ -79,4 +109,13 @@ export interface InnerSolver {
    * @throws MetaLearnError `shapeMismatch` / `invalidArgument` on malformed support sets.
    */
   adapt(input: InnerSolverInput): Adaptation;
+  /**
+   * Optional: adapts to the `T` stacked tasks of a meta-batch in one task-batched computation
+   * (per-op overhead paid once, not `T` times), each task with its own fast weights.
+   * @returns the task-batched adaptation, or `undefined` when this configuration cannot be
+   *   batched (e.g. the backbone or head has no `applyTasks`): the caller then loops over the
+   *   tasks with {@link InnerSolver.adapt}.
+   * @throws MetaLearnError as `adapt`.
+   */
+  adaptTasks?(input: TaskBatchInput): TaskBatchAdaptation | undefined;
 }

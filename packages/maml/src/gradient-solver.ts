@@ -5,13 +5,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   detach,
   MetaLearnError, applyModel, paramNames, taskLoss,
-  type Adaptation, type InnerSolver, type InnerSolverInput, type Params, type TaskSpec,
+  type Adaptation, type InnerSolver, type InnerSolverInput, type Params, type TaskBatchAdaptation, type TaskBatchInput, type TaskSpec,
 } from '@metalearn/core';
 import { checkInnerLrs, initInnerLrs, innerLrAt, type InnerLrMode } from './inner-lrs.js';
-import { multiStepLossWeights } from './msl.js';
+import { adaptedNames, planInnerLoop } from './inner-loop-plan.js';
+import { adaptTasksByGradientDescent } from './task-batched.js';
 import { resolveGradientSolverOptions, type GradientSolverOptions, type ResolvedGradientSolverOptions } from './options.js';
 
 const SOLVER = 'gradient solver';
+
+export { adaptedNames };
 
 /**
  * Creates the gradient-descent inner solver.
@@ -37,6 +40,8 @@ const SOLVER = 'gradient solver';
  * - `multiStepLoss` (MAML++ MSL): `stepPredict` gives predictions after each step and
  *   `queryLossWeights` the annealed weights ({@link multiStepLossWeights}) while
  *   `metaStep < annealSteps` in meta-training.
+ * - `adaptTasks` (task-batched, {@link adaptTasksByGradientDescent}): the same inner loop for the
+ *   `T` stacked tasks of a meta-batch at once, when the backbone and head have `applyTasks`.
  *
  * @param options - see {@link GradientSolverOptions}.
  * @returns an {@link InnerSolver} named `'gradient'`.
@@ -63,35 +68,10 @@ export function createGradientSolver(options: GradientSolverOptions = {}): Inner
     adapt(input: InnerSolverInput): Adaptation {
       return adaptByGradientDescent(o, mode, input);
     },
+    adaptTasks(input: TaskBatchInput): TaskBatchAdaptation | undefined {
+      return adaptTasksByGradientDescent(o, mode, input);
+    },
   };
-}
-
-/** Names of the parameters adapted in the inner loop, sorted. */
-export function adaptedNames(o: ResolvedGradientSolverOptions, theta: Params, caller: string): string[] {
-  const all = paramNames(theta);
-  if (all.length === 0) throw new MetaLearnError('invalidArgument', `${caller}: theta has no parameter`);
-  const pattern = o.adapt;
-  if (pattern === undefined) return all;
-  const names = all.filter((n) => pattern.test(n));
-  if (names.length === 0) {
-    throw new MetaLearnError('invalidArgument', `${caller}: options.adapt ${String(pattern)} matches no parameter of theta (names: ${all.join(', ')})`);
-  }
-  return names;
-}
-
-/** Whether this call differentiates through the inner gradients. */
-function usesSecondOrder(o: ResolvedGradientSolverOptions, input: InnerSolverInput, caller: string): boolean {
-  if (!input.metaTraining || o.order !== 'second') return false;
-  if (o.derivativeOrderAnnealing === undefined) return true;
-  return metaStepOf(input, caller) >= o.derivativeOrderAnnealing.firstOrderUntil;
-}
-
-function metaStepOf(input: InnerSolverInput, caller: string): number {
-  const s = input.metaStep;
-  if (s === undefined || !(Number.isInteger(s) && s >= 0)) {
-    throw new MetaLearnError('invalidArgument', `${caller}: input.metaStep must be an integer >= 0 when derivativeOrderAnnealing or multiStepLoss is set, got ${String(s)}`);
-  }
-  return s;
 }
 
 /**
@@ -114,10 +94,8 @@ function supportGradients(input: InnerSolverInput, params: Params, names: readon
 function adaptByGradientDescent(o: ResolvedGradientSolverOptions, mode: InnerLrMode, input: InnerSolverInput): Adaptation {
   const caller = `${SOLVER}.adapt`;
   checkInput(input, caller);
-  const names = adaptedNames(o, input.theta, caller);
+  const { names, secondOrder, steps, queryLossWeights } = planInnerLoop(o, input, caller);
   checkInnerLrs(caller, mode, input.theta, input.solverParams, names);
-  const secondOrder = usesSecondOrder(o, input, caller);
-  const steps = input.metaTraining ? o.innerSteps : o.evalInnerSteps;
 
   const path: Params[] = [];
   let fast: Params = input.theta;
@@ -141,11 +119,6 @@ function adaptByGradientDescent(o: ResolvedGradientSolverOptions, mode: InnerLrM
   const finalWeights = fast;
   const predictAt = (params: Params, innerStep: number, x: tf.Tensor): tf.Tensor2D =>
     applyModel(input.backbone, input.head, params, x, { training: true, innerStep });
-  let queryLossWeights: number[] | undefined;
-  if (input.metaTraining && o.multiStepLoss !== undefined) {
-    const step = metaStepOf(input, caller);
-    if (step < o.multiStepLoss.annealSteps) queryLossWeights = multiStepLossWeights(steps, o.multiStepLoss.annealSteps, step);
-  }
   return {
     predict: (x: tf.Tensor) => predictAt(finalWeights, steps, x),
     fastWeights: finalWeights,

@@ -9,6 +9,7 @@ import { getParam, type Params } from '../params.js';
 import { createRng, deriveSeed } from '../random.js';
 import { activate, checkActivation, type ActivationName } from '../nn/activation.js';
 import { dense } from '../nn/dense.js';
+import { denseTasks } from '../nn/dense-tasks.js';
 import { truncatedNormal, zerosInit } from '../nn/init.js';
 import { checkInput, checkInt } from './input.js';
 
@@ -39,6 +40,9 @@ export interface MlpOptions {
  * Initialisation as in the MAML reference code (`construct_fc_weights`): kernels truncated normal
  * with std 0.01 (redrawn beyond 2 std), biases zeros; each tensor from its own derived seed
  * (`deriveSeed(seed, name)`), so the draw is independent of the other layers.
+ * Task-batched (`applyTasks`): `x: [T, B, inputDim]` to `[T, B, featureDim]`, each layer
+ * `h_l[t] = act(h_{l-1}[t] W_{l,t} + b_{l,t})` with per-task weights `[T, ...]` or shared ones
+ * ({@link denseTasks}); a context is per task, `[T, C]` or `[T, B, C]`.
  *
  * @param options - sizes, activation, context size, kernel std.
  * @returns a {@link Backbone} named `'mlp'` with `inputShape = [inputDim]`.
@@ -91,7 +95,36 @@ export function createMlp(options: MlpOptions): Backbone {
         return h;
       });
     },
+    applyTasks(params: Params, x: tf.Tensor, ctx: ApplyContext): tf.Tensor3D {
+      const where = 'mlp.applyTasks';
+      if (!(x.dtype === 'float32' && x.rank === 3 && x.shape[0]! >= 1 && x.shape[1]! >= 1 && x.shape[2] === inputDim)) {
+        throw new MetaLearnError('shapeMismatch', `${where}: x must be float32 [T, B, ${inputDim}] with T, B >= 1, got ${x.dtype} [${x.shape.join(', ')}]`);
+      }
+      const [tasks, batch] = x.shape as [number, number, number];
+      return tf.tidy(() => {
+        let h = x as tf.Tensor3D;
+        if (contextDim > 0) {
+          h = tf.concat([h, taskContextRows(ctx.context, contextDim, tasks, batch)], 2);
+        } else if (ctx.context !== undefined) {
+          throw new MetaLearnError('unsupported', `${where}: ctx.context was given but this MLP takes no context (built with contextDim = 0; build it with contextDim = C)`);
+        }
+        for (let l = 1; l < sizes.length; l++) {
+          h = activate(denseTasks(h, getParam(params, `dense${l}/kernel`, where), getParam(params, `dense${l}/bias`, where), where), activation);
+        }
+        return h;
+      });
+    },
   };
+}
+
+/** Per-task contexts as `[T, B, C]`: a `[T, C]` context is repeated for every example of its task. */
+function taskContextRows(context: tf.Tensor | undefined, contextDim: number, tasks: number, batch: number): tf.Tensor3D {
+  if (context?.rank === 2 && context.shape[0] === tasks && context.shape[1] === contextDim) {
+    return tf.tile(tf.reshape(context, [tasks, 1, contextDim]), [1, batch, 1]);
+  }
+  if (context?.rank === 3 && context.shape[0] === tasks && context.shape[1] === batch && context.shape[2] === contextDim) return context as tf.Tensor3D;
+  const got = context === undefined ? 'nothing' : `[${context.shape.join(', ')}]`;
+  throw new MetaLearnError('shapeMismatch', `mlp.applyTasks: ctx.context must be float32 [${tasks}, ${contextDim}] or [${tasks}, ${batch}, ${contextDim}] (one context per task), got ${got}`);
 }
 
 /** The context as `[B, C]` rows: a `[C]` vector is repeated for every example. */

@@ -7,6 +7,7 @@ import type { Head } from '../head.js';
 import { getParam, type Params } from '../params.js';
 import { createRng, deriveSeed } from '../random.js';
 import { dense } from '../nn/dense.js';
+import { denseTasks } from '../nn/dense-tasks.js';
 import { glorotUniform, normalInit, truncatedNormal, zerosInit } from '../nn/init.js';
 import { checkInt } from '../backbones/input.js';
 
@@ -37,6 +38,8 @@ export interface LinearHeadOptions {
  * `y = f W + b`: features `f: [B, D]` to outputs `[B, outDim]` (logits for classification).
  *
  * Parameters: `weight` float32 `[D, outDim]`, `bias` float32 `[outDim]` (unless `bias: false`).
+ * Task-batched (`applyTasks`): `y[t] = f[t] W_t + b_t` with per-task `W: [T, D, outDim]`,
+ * `b: [T, outDim]` or shared ones ({@link denseTasks}).
  * @param options - initialisation scheme and std, bias on or off.
  * @returns a {@link Head} named `'linear'`.
  * @throws MetaLearnError `invalidArgument` on an unknown scheme or a non-positive std.
@@ -74,6 +77,14 @@ export function createLinearHead(options: LinearHeadOptions = {}): Head {
         throw new MetaLearnError('shapeMismatch', `linear.apply: features must be float32 [B, ${weight.shape[0]}], got ${features.dtype} [${features.shape.join(', ')}]`);
       }
       return dense(features, weight, withBias ? getParam(params, 'bias', 'linear.apply') : undefined);
+    },
+    applyTasks(params: Params, features: tf.Tensor3D): tf.Tensor3D {
+      const weight = getParam(params, 'weight', 'linear.applyTasks');
+      const d = weight.shape[weight.rank - 2];
+      if (features.rank !== 3 || features.dtype !== 'float32' || features.shape[2] !== d) {
+        throw new MetaLearnError('shapeMismatch', `linear.applyTasks: features must be float32 [T, B, ${d}], got ${features.dtype} [${features.shape.join(', ')}]`);
+      }
+      return denseTasks(features, weight, withBias ? getParam(params, 'bias', 'linear.applyTasks') : undefined, 'linear.applyTasks');
     },
   };
 }

@@ -5,3 +5,6 @@ export * from './options.js';
 export * from './validate.js';
 export * from './checkpoint.js';
 export * from './module.js';
+export * from './task-batch.js';
+export * from './meta-gradient.js';
+export * from './param-snapshot.js';

@@ -10,6 +10,7 @@ import type { Head } from '../head.js';
 import type { Adaptation, InnerSolver, TaskSpec } from '../inner-solver.js';
 import { taskLoss } from '../losses.js';
 import type { Params } from '../params.js';
+import { taskBatchMetaObjective } from './task-batch.js';
 
 /** What {@link metaObjective} needs: the parts, the current meta-parameters and the meta-batch. */
 export interface MetaObjectiveArgs {
@@ -24,6 +25,11 @@ export interface MetaObjectiveArgs {
   /** 0-based meta-step index (solvers that anneal read it). */
   readonly metaStep: number;
   readonly tasks: MetaBatch;
+  /**
+   * `'auto'` (default): one task-batched computation ({@link taskBatchMetaObjective}) when the
+   * parts support it and the tasks share their shapes, else the per-task loop; `'off'`: the loop.
+   */
+  readonly vectorise?: 'auto' | 'off';
 }
 
 /** The summed meta-objective and per-task scalars, all float32. */
@@ -34,6 +40,8 @@ export interface MetaObjective {
   readonly finalLosses: readonly tf.Scalar[];
   /** Classification: correct query predictions per task (scalars, kept); empty for regression. */
   readonly hits: readonly tf.Scalar[];
+  /** Whether the meta-batch ran as one task-batched computation (true) or task by task. */
+  readonly vectorised?: boolean;
 }
 
 /**
@@ -42,12 +50,18 @@ export interface MetaObjective {
  * `queryLossWeights` over `stepPredict` when given (else the single final-step loss of `predict`)
  * and `R_i` its `regulariser`. Call inside `tf.variableGrads`/`tf.grads` to get the meta-gradient.
  * The per-task final losses and hit counts are `tf.keep`-ed so they survive the caller's tidy;
- * dispose them.
+ * dispose them. With `vectorise: 'auto'` (default) a meta-batch of same-shaped tasks whose solver,
+ * backbone and head support it runs as one task-batched computation ({@link taskBatchMetaObjective}),
+ * with the same values; otherwise (and with `'off'`) task by task.
  *
  * @throws MetaLearnError `invalidArgument` when an adaptation's `stepPredict` and `queryLossWeights` disagree in length.
  * @see Finn, Abbeel & Levine 2017, Algorithm 2; Antoniou, Edwards & Storkey 2018, sec. 4 (multi-step loss).
  */
 export function metaObjective(args: MetaObjectiveArgs): MetaObjective {
+  if (args.vectorise !== 'off') {
+    const batched = taskBatchMetaObjective(args);
+    if (batched !== undefined) return batched;
+  }
   const { backbone, head, solver, theta, solverParams, spec, metaStep, tasks } = args;
   const finalLosses: tf.Scalar[] = [];
   const hits: tf.Scalar[] = [];
@@ -59,7 +73,7 @@ export function metaObjective(args: MetaObjectiveArgs): MetaObjective {
     return objective;
   });
   const sum = (objectives.length === 1 ? objectives[0]! : tf.addN(objectives)) as tf.Scalar;
-  return { sum, finalLosses, hits };
+  return { sum, finalLosses, hits, vectorised: false };
 }
 
 /**

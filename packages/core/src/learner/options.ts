@@ -20,6 +20,12 @@ export interface OuterLoopOptions {
   readonly minLr?: number;
   /** Maximum global norm of the meta-gradient (clip by global norm); default: no clipping. */
   readonly gradClip?: number;
+  /**
+   * `'auto'` (default): a meta-batch whose tasks all have the same shapes runs as one
+   * task-batched computation when the solver, backbone and head support it (`adaptTasks`,
+   * `applyTasks`), else task by task; `'off'`: always task by task. Same values either way.
+   */
+  readonly vectorise?: 'auto' | 'off';
 }
 
 /** The zod schema of {@link OuterLoopOptions} (unknown keys rejected). */
@@ -31,6 +37,7 @@ export const outerLoopOptionsSchema = z
     totalSteps: z.number().int().min(1).optional(),
     minLr: z.number().min(0).finite().optional(),
     gradClip: z.number().positive().finite().optional(),
+    vectorise: z.enum(['auto', 'off']).optional(),
   })
   .strict();
 

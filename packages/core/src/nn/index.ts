@@ -5,3 +5,4 @@ export * from './dense.js';
 export * from './conv2d.js';
 export * from './pool.js';
 export * from './batch-norm.js';
+export * from './dense-tasks.js';

@@ -8,6 +8,7 @@ import { MetaLearnError } from '@metalearn/core';
 import { runDoctor } from './commands/doctor.js';
 import { runTrain } from './commands/train.js';
 import { runEval, type NormMode } from './commands/eval.js';
+import { runSpeed, runSpeedWorker } from './commands/speed.js';
 import { readConfigFile, resolveRunConfig } from './run-config.js';
 
 const program = new Command();
@@ -157,6 +158,43 @@ program
       ...(opts['split'] ? { split: opts['split'] as string } : {}),
       ...(opts['results'] ? { results: opts['results'] as string } : {}),
       ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),
+      ...(opts['backend'] ? { backend: opts['backend'] as 'wasm' } : {}),
+    });
+  });
+
+const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+program
+  .command('bench')
+  .description('benchmarks: speed (our meta-training step against the PyTorch peer)')
+  .command('speed')
+  .description("time one meta-training step per learner and problem against the PyTorch peer (torch_meta_bench.py), each configuration in its own process")
+  .option('--json', 'print one JSON record per configuration instead of the table')
+  .option('--out <file>', 'write every record and the machine (cpus, node, backend) as one JSON file')
+  .option('--problems <list>', 'comma list: sinusoid,omniglot (default both)', list)
+  .option('--learners <list>', 'comma list of presets: maml,fomaml,anil,reptile,r2d2,imaml,cavia,metaoptnet (default all)', list)
+  .option('--timed-steps <n>', 'at least n timed steps per configuration (default 10, as the peer)', int('--timed-steps'))
+  .option('--min-seconds <s>', 'keep timing up to max(n, 50) steps until s seconds have passed (default 3, as the peer)', num('--min-seconds'))
+  .option('--peer <path>', 'the peer script (else METALEARN_PEER, else ../shared/peers/torch_meta_bench.py from the repository root)')
+  .option('--no-peer', 'do not run the peer')
+  .option('--python <path>', 'the peer\'s Python (else METALEARN_PEER_PYTHON, else /usr/bin/python3)')
+  .option('--seed <s>', 'seed of initialisation and synthetic episodes (default 0)', int('--seed'))
+  .addOption(backendOption())
+  .addOption(new Option('--worker <json>', 'internal: time one configuration in this process, print one JSON line').hideHelp().argParser(json('--worker')))
+  .action(async (opts: Record<string, unknown>) => {
+    if (opts['worker'] !== undefined) {
+      console.log(JSON.stringify(await runSpeedWorker(opts['worker'])));
+      return;
+    }
+    await runSpeed({
+      json: opts['json'] === true,
+      ...(typeof opts['peer'] === 'string' ? { peerScript: opts['peer'] } : opts['peer'] === false ? { peer: false } : {}),
+      ...(opts['problems'] ? { problems: opts['problems'] as string[] } : {}),
+      ...(opts['learners'] ? { learners: opts['learners'] as string[] } : {}),
+      ...(opts['timedSteps'] !== undefined ? { timedSteps: opts['timedSteps'] as number } : {}),
+      ...(opts['minSeconds'] !== undefined ? { minSeconds: opts['minSeconds'] as number } : {}),
+      ...(opts['python'] ? { python: opts['python'] as string } : {}),
+      ...(opts['seed'] !== undefined ? { seed: opts['seed'] as number } : {}),
+      ...(opts['out'] ? { out: opts['out'] as string } : {}),
       ...(opts['backend'] ? { backend: opts['backend'] as 'wasm' } : {}),
     });
   });

@@ -6,14 +6,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   validateLearnerParts,
-  MetaLearnError, adam, checkCheckpointTensors, constantSchedule, createRng, deriveSeed, disposeParams, initModel, paramNames,
-  serialiseTensor, sgd, taskLoss, validateEpisode, validateLabelledSet, validateMetaBatch, validateTaskSpec,
+  MetaLearnError, adam, assignSnapshot, checkCheckpointTensors, checkMetaGradientParts, checkSnapshot, constantSchedule, createRng, deriveSeed,
+  disposeParams, initModel, meanMetaGradient, paramNames, partsMetrics, readParamArrays, resolveMetaGradientCall, serialiseTensor, sgd,
+  takeSnapshot, taskLoss, validateEpisode, validateLabelledSet, validateTaskSpec,
   type Adaptation, type Backbone, type Episode, type EpisodeScore, type Head, type LabelledSet, type Learner, type LearnerState,
-  type LrSchedule, type MetaBatch, type MetaTrainMetrics, type OuterOptimizer, type Params, type SerialTensor, type TaskSpec,
+  type LrSchedule, type MetaBatch, type MetaGradient, type MetaGradientOptions, type MetaTrainMetrics, type OuterOptimizer, type Params,
+  type ParamShapes, type ParamSnapshot, type SerialTensor, type TaskSpec,
 } from '@metalearn/core';
 import { innerLoop } from './inner-loop.js';
 import { resolveReptileOptions, type ReptileOptions, type ResolvedReptileOptions } from './options.js';
-import { reptileUpdate } from './outer-update.js';
 import { reptilePredict } from './predictor.js';
 import { linearSchedule } from './schedule.js';
 
@@ -41,6 +42,11 @@ export interface CreateReptileLearnerOptions extends ReptileOptions {
  *    `D_i = support ∪ query` (or the support set only, `innerSet`); no gradient tape is kept;
  * 2. `theta <- theta + epsilon_t ((1/n) Σ_i phi_i - theta)`, `epsilon_t` = `outerLr`, or annealed
  *    linearly to `finalOuterLr` over `totalSteps`.
+ * The step is split in two (`metaTrainStep(tasks) = applyMetaGradient([metaGradient(tasks)])`):
+ * `metaGradient` returns Reptile's "gradient" `Σ_{i in part} (theta − phi_i)` for any consecutive
+ * part of the meta-batch, and `applyMetaGradient(parts)` computes
+ * `theta <- theta − epsilon_t (1/n) Σ_k parts[k].sums` (the same update), so a meta-batch split
+ * across worker threads gives the serial step up to float32 rounding of the sums.
  * Reported `loss` (and `accuracy`) is the mean over tasks of the query loss of `phi_i` with the
  * query set as one batch (with `innerSet: 'support+query'` the inner loop trained on it).
  * Mini-batches of task `i` at meta-step `t` are drawn from `deriveSeed(seed, 'reptile', 'train', t, i)`,
@@ -109,6 +115,73 @@ export function createReptileLearner(options: CreateReptileLearnerOptions): Lear
     });
   };
 
+  const shapes: ParamShapes = new Map(names.map((n) => [n, variables[n]!.shape]));
+
+  /**
+   * `Σ_i (theta − phi_i)` over `tasks`, each `phi_i` adapted by the training inner loop (mini-batches
+   * of task `firstTask + i` of meta-step `t`), and each task's query scores.
+   */
+  const computeMetaGradient = (tasks: MetaBatch, options?: MetaGradientOptions): MetaGradient => {
+    const { firstTask, caller } = resolveMetaGradientCall(tasks, options, spec, backbone.inputShape);
+    const t = step;
+    const theta = thetaView();
+    const losses: number[] = [];
+    const accuracies: number[] = [];
+    let sum: Params | undefined;
+    try {
+      tasks.forEach((episode, i) => {
+        const where = `${caller}: tasks[${firstTask + i}]`;
+        const merged = o.innerSet === 'support' ? undefined : concatSets(episode.support, episode.query);
+        let phi: Params;
+        try {
+          const set = merged ?? episode.support;
+          checkBatch(o, o.innerBatchSize, set.x.shape[0]!, where, 'innerBatchSize');
+          phi = innerLoop(theta, set, {
+            backbone, head, kind: spec.kind, optimizer, innerLr: o.innerLr, steps: o.innerSteps,
+            ...(o.innerBatchSize !== undefined && { batchSize: o.innerBatchSize, replacement: o.replacement, rng: rngFor('train', t, firstTask + i) }),
+          });
+        } finally {
+          if (merged !== undefined) tf.dispose([merged.x, merged.y]);
+        }
+        try {
+          const score = scoreQuery(backbone, head, phi, episode, spec, true, o.innerSteps);
+          if (!Number.isFinite(score.loss)) {
+            throw new MetaLearnError('nonFinite', `${where}: the adapted query loss is ${score.loss} at meta-step ${t}; the meta-parameters were left unchanged (lower innerLr)`);
+          }
+          losses.push(score.loss);
+          if (score.accuracy !== undefined) accuracies.push(score.accuracy);
+          const prev = sum;
+          sum = tf.tidy(() => Object.fromEntries(names.map((n) => {
+            const d = tf.sub(theta[n]!, phi[n]!);
+            return [n, prev === undefined ? d : tf.add(prev[n]!, d)];
+          })));
+          if (prev !== undefined) disposeParams(prev);
+        } finally {
+          disposeParams(phi);
+        }
+      });
+      const sums = readParamArrays(sum!, shapes);
+      const objective = losses.reduce((a, b) => a + b, 0);
+      return spec.kind === 'classification' ? { sums, tasks: tasks.length, objective, losses, accuracies } : { sums, tasks: tasks.length, objective, losses };
+    } finally {
+      if (sum !== undefined) disposeParams(sum);
+    }
+  };
+
+  /** `theta <- theta − epsilon_t (1/n) Σ_k parts[k].sums` (= `theta + epsilon_t (mean phi − theta)`); `t <- t + 1`. */
+  const applyParts = (parts: readonly MetaGradient[], fn: string): MetaTrainMetrics => {
+    const total = checkMetaGradientParts(parts, shapes, spec.kind, fn);
+    const epsilon = epsilonAt(step);
+    const next = tf.tidy(() => {
+      const g = meanMetaGradient(parts, shapes, total);
+      return Object.fromEntries(names.map((n) => [n, tf.sub(variables[n]!, tf.mul(g[n]!, epsilon))]));
+    });
+    for (const n of names) variables[n]!.assign(next[n]!);
+    disposeParams(next);
+    step += 1;
+    return partsMetrics(parts, step, spec.kind);
+  };
+
   const learner: Learner = {
     name: REPTILE_LEARNER,
     get params(): Params {
@@ -118,42 +191,30 @@ export function createReptileLearner(options: CreateReptileLearnerOptions): Lear
 
     metaTrainStep(tasks: MetaBatch): MetaTrainMetrics {
       alive('metaTrainStep');
-      validateMetaBatch(tasks, 'metaTrainStep', spec, backbone.inputShape);
-      const t = step;
-      const epsilon = epsilonAt(t);
-      const theta = thetaView();
-      const phis: Params[] = [];
-      const losses: number[] = [];
-      const accuracies: number[] = [];
-      try {
-        tasks.forEach((episode, i) => {
-          const merged = o.innerSet === 'support' ? undefined : concatSets(episode.support, episode.query);
-          try {
-            const set = merged ?? episode.support;
-            checkBatch(o, o.innerBatchSize, set.x.shape[0]!, `metaTrainStep: tasks[${i}]`, 'innerBatchSize');
-            phis.push(innerLoop(theta, set, {
-              backbone, head, kind: spec.kind, optimizer, innerLr: o.innerLr, steps: o.innerSteps,
-              ...(o.innerBatchSize !== undefined && { batchSize: o.innerBatchSize, replacement: o.replacement, rng: rngFor('train', t, i) }),
-            }));
-          } finally {
-            if (merged !== undefined) tf.dispose([merged.x, merged.y]);
-          }
-          const score = scoreQuery(backbone, head, phis[i]!, episode, spec, true, o.innerSteps);
-          losses.push(score.loss);
-          if (score.accuracy !== undefined) accuracies.push(score.accuracy);
-        });
-        const meanLoss = mean(losses);
-        if (!Number.isFinite(meanLoss)) {
-          throw new MetaLearnError('nonFinite', `metaTrainStep: the adapted query loss is ${meanLoss} at meta-step ${t}; the meta-parameters were left unchanged (lower innerLr)`);
-        }
-        const next = reptileUpdate(theta, phis, epsilon);
-        for (const n of names) variables[n]!.assign(next[n]!);
-        disposeParams(next);
-        step += 1;
-        return spec.kind === 'classification' ? { loss: meanLoss, accuracy: mean(accuracies), step } : { loss: meanLoss, step };
-      } finally {
-        phis.forEach(disposeParams);
-      }
+      return applyParts([computeMetaGradient(tasks, { caller: 'metaTrainStep' })], 'metaTrainStep');
+    },
+
+    metaGradient(tasks: MetaBatch, options?: MetaGradientOptions): MetaGradient {
+      alive(options?.caller ?? 'metaGradient');
+      return computeMetaGradient(tasks, options);
+    },
+
+    applyMetaGradient(parts: readonly MetaGradient[]): MetaTrainMetrics {
+      alive('applyMetaGradient');
+      return applyParts(parts, 'applyMetaGradient');
+    },
+
+    exportParams(): ParamSnapshot {
+      alive('exportParams');
+      return takeSnapshot(variables, step, runSeed);
+    },
+
+    importParams(snapshot: ParamSnapshot): void {
+      alive('importParams');
+      checkSnapshot(snapshot, shapes, 'importParams');
+      assignSnapshot(variables, snapshot);
+      step = snapshot.step;
+      runSeed = snapshot.seed;
     },
 
     adapt(support: LabelledSet, taskSpec: TaskSpec): Adaptation {
@@ -244,8 +305,4 @@ function checkBatch(o: ResolvedReptileOptions, batchSize: number | undefined, n:
   if (o.replacement && batchSize !== undefined && batchSize > n) {
     throw new MetaLearnError('invalidArgument', `${where}: options.${option} (${batchSize}) must be <= the ${n} examples of the set with replacement: true`);
   }
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }

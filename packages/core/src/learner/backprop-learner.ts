@@ -9,7 +9,7 @@ import type { Episode, LabelledSet, MetaBatch } from '../episode.js';
 import { MetaLearnError } from '../errors.js';
 import type { Head } from '../head.js';
 import type { Adaptation, InnerSolver, TaskSpec } from '../inner-solver.js';
-import type { EpisodeScore, Learner, LearnerState, MetaTrainMetrics } from '../learner.js';
+import type { EpisodeScore, Learner, LearnerState, MetaGradient, MetaGradientOptions, MetaTrainMetrics, ParamSnapshot } from '../learner.js';
 import { taskLoss } from '../losses.js';
 import { initModel } from '../model.js';
 import { disposeParams, mapParams, paramNames, type Params } from '../params.js';
@@ -21,8 +21,10 @@ import { sgd } from '../optim/sgd.js';
 import type { OptimizerState, OptimizerUpdate, OuterOptimizer } from '../optim/types.js';
 import { checkCheckpointTensors, serialiseTensor, type SerialTensor } from './checkpoint.js';
 import { countHits, metaObjective } from './objective.js';
+import { checkMetaGradientParts, meanMetaGradient, partsMetrics, readParamArrays, resolveMetaGradientCall, type ParamShapes } from './meta-gradient.js';
 import { parseOuterLoopOptions, type OuterLoopOptions } from './options.js';
-import { checkPart, validateEpisode, validateLabelledSet, validateLearnerParts, validateMetaBatch, validateTaskSpec } from './validate.js';
+import { assignSnapshot, checkSnapshot, takeSnapshot } from './param-snapshot.js';
+import { checkPart, validateEpisode, validateLabelledSet, validateLearnerParts, validateTaskSpec } from './validate.js';
 
 /** The learner's registry name. */
 export const BACKPROP_LEARNER = 'backprop';
@@ -59,6 +61,11 @@ export interface CreateLearnerOptions extends OuterLoopOptions {
  * `(params, state) <- optimizer.update(g, state, params, lr(t))`.
  * Reported `loss` is the mean final-step query loss (cross-entropy in nats, or MSE), `accuracy`
  * the mean final-step query accuracy (classification).
+ * The step is split in two (`metaTrainStep(tasks) = applyMetaGradient([metaGradient(tasks)])`):
+ * `metaGradient` returns `Σ_{i in part} ∇ objective_i` for any consecutive part of the meta-batch
+ * (one tape per part), and `applyMetaGradient(parts)` sums the parts in order, divides by `B`,
+ * clips and applies the optimizer, so a meta-batch split across worker threads gives the serial
+ * meta-gradient up to float32 rounding of the sums (exactly the serial one for one part).
  *
  * @param options - the parts, task, seed and outer-loop hyperparameters ({@link OuterLoopOptions}).
  * @returns a {@link Learner} named `'backprop'`; dispose it when done.
@@ -114,6 +121,63 @@ export function createLearner(options: CreateLearnerOptions): Learner {
     if (disposed) throw new MetaLearnError('invalidArgument', `${caller}: the learner was disposed`);
   };
 
+  const shapes: ParamShapes = new Map(names.map((n) => [n, variables[n]!.shape]));
+
+  /**
+   * `Σ_i ∇ objective_i` over `tasks` (one tape over the part: the solver's inner gradients are
+   * recorded on it, so a second-order solver gives the exact MAML meta-gradient), read into arrays.
+   */
+  const computeMetaGradient = (tasks: MetaBatch, options?: MetaGradientOptions): MetaGradient => {
+    const { firstTask, caller } = resolveMetaGradientCall(tasks, options, spec, backbone.inputShape);
+    const metaStep = step;
+    const varList = names.map((n) => variables[n]!);
+    const finalLosses: tf.Tensor[] = [];
+    const hits: tf.Tensor[] = [];
+    try {
+      let objective = NaN;
+      let sums: Record<string, Float32Array> = {};
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const o = metaObjective({ backbone, head, solver, theta: thetaView(), solverParams: solverView(), spec, metaStep, tasks });
+          finalLosses.push(...o.finalLosses);
+          hits.push(...o.hits);
+          return o.sum;
+        }, varList);
+        objective = value.dataSync()[0]!;
+        if (!Number.isFinite(objective)) return;
+        sums = readParamArrays(Object.fromEntries(names.map((n) => [n, grads[variables[n]!.name]])), shapes);
+      });
+      const losses = readAll(finalLosses);
+      if (!Number.isFinite(objective)) {
+        const bad = losses.flatMap((l, i) => (Number.isFinite(l) ? [] : [`tasks[${firstTask + i}]`]));
+        throw new MetaLearnError('nonFinite', `${caller}: the meta-objective is ${objective} at meta-step ${metaStep}${bad.length ? ` (query loss not finite in ${bad.join(', ')})` : ''}; the meta-parameters were left unchanged (lower outerLr or the inner learning rate, or set gradClip)`);
+      }
+      if (spec.kind !== 'classification') return { sums, tasks: tasks.length, objective, losses };
+      const accuracies = readAll(hits).map((c, i) => c / tasks[i]!.query.y.shape[0]!);
+      return { sums, tasks: tasks.length, objective, losses, accuracies };
+    } finally {
+      for (const t of [...finalLosses, ...hits]) t.dispose();
+    }
+  };
+
+  /** `g = (1/B) Σ_k parts[k].sums`, clipped, through the outer optimizer at `lr(t)`; `t <- t + 1`. */
+  const applyParts = (parts: readonly MetaGradient[], fn: string): MetaTrainMetrics => {
+    const total = checkMetaGradientParts(parts, shapes, spec.kind, fn);
+    const lr = schedule(step);
+    const update = tf.tidy((): tf.TensorContainer => {
+      let g: Params = meanMetaGradient(parts, shapes, total);
+      if (outer.gradClip !== undefined) g = clipByGlobalNorm(g, outer.gradClip).grads;
+      return optimizer.update(g, optState, paramsView(), lr) as unknown as tf.TensorContainer;
+    }) as unknown as OptimizerUpdate;
+    for (const n of names) variables[n]!.assign(update.params[n]!);
+    disposeParams(update.params);
+    const old = optState;
+    optState = keepState(update.state);
+    disposeState(old);
+    step += 1;
+    return partsMetrics(parts, step, spec.kind);
+  };
+
   const learner: Learner = {
     name: BACKPROP_LEARNER,
     get params(): Params {
@@ -123,43 +187,29 @@ export function createLearner(options: CreateLearnerOptions): Learner {
 
     metaTrainStep(tasks: MetaBatch): MetaTrainMetrics {
       alive('metaTrainStep');
-      validateMetaBatch(tasks, 'metaTrainStep', spec, backbone.inputShape);
-      const metaStep = step;
-      const lr = schedule(metaStep);
-      const varList = names.map((n) => variables[n]!);
-      const finalLosses: tf.Tensor[] = [];
-      const hits: tf.Tensor[] = [];
-      try {
-        const update = tf.tidy((): tf.TensorContainer => {
-          const { value, grads } = tf.variableGrads(() => {
-            const o = metaObjective({ backbone, head, solver, theta: thetaView(), solverParams: solverView(), spec, metaStep, tasks });
-            finalLosses.push(...o.finalLosses);
-            hits.push(...o.hits);
-            return tf.div(o.sum, tasks.length) as tf.Scalar;
-          }, varList);
-          const objective = value.dataSync()[0]!;
-          if (!Number.isFinite(objective)) {
-            throw new MetaLearnError('nonFinite', `metaTrainStep: the meta-objective is ${objective} at meta-step ${metaStep}; the meta-parameters were left unchanged (lower outerLr or the inner learning rate, or set gradClip)`);
-          }
-          let g: Params = Object.fromEntries(names.map((n) => [n, grads[variables[n]!.name] ?? tf.zerosLike(variables[n]!)]));
-          if (outer.gradClip !== undefined) g = clipByGlobalNorm(g, outer.gradClip).grads;
-          return optimizer.update(g, optState, paramsView(), lr) as unknown as tf.TensorContainer;
-        }) as unknown as OptimizerUpdate;
-        for (const n of names) variables[n]!.assign(update.params[n]!);
-        disposeParams(update.params);
-        const old = optState;
-        optState = keepState(update.state);
-        disposeState(old);
-        step += 1;
-        const losses = readAll(finalLosses);
-        const metrics: MetaTrainMetrics = { loss: mean(losses), step };
-        if (spec.kind !== 'classification') return metrics;
-        const counts = readAll(hits);
-        const acc = mean(counts.map((c, i) => c / tasks[i]!.query.y.shape[0]!));
-        return { ...metrics, accuracy: acc };
-      } finally {
-        for (const t of [...finalLosses, ...hits]) t.dispose();
-      }
+      return applyParts([computeMetaGradient(tasks, { caller: 'metaTrainStep' })], 'metaTrainStep');
+    },
+
+    metaGradient(tasks: MetaBatch, options?: MetaGradientOptions): MetaGradient {
+      alive(options?.caller ?? 'metaGradient');
+      return computeMetaGradient(tasks, options);
+    },
+
+    applyMetaGradient(parts: readonly MetaGradient[]): MetaTrainMetrics {
+      alive('applyMetaGradient');
+      return applyParts(parts, 'applyMetaGradient');
+    },
+
+    exportParams(): ParamSnapshot {
+      alive('exportParams');
+      return takeSnapshot(variables, step, seed);
+    },
+
+    importParams(snapshot: ParamSnapshot): void {
+      alive('importParams');
+      checkSnapshot(snapshot, shapes, 'importParams');
+      assignSnapshot(variables, snapshot);
+      step = snapshot.step;
     },
 
     adapt(support: LabelledSet, taskSpec: TaskSpec): Adaptation {
@@ -273,8 +323,4 @@ function readAll(ts: readonly tf.Tensor[]): number[] {
   const values = Array.from(stacked.dataSync());
   stacked.dispose();
   return values;
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }

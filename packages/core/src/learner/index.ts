@@ -8,5 +8,3 @@ export * from './module.js';
 export * from './task-batch.js';
 export * from './meta-gradient.js';
 export * from './param-snapshot.js';
-export * from './meta-gradient.js';
-export * from './param-snapshot.js';

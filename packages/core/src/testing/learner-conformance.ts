@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../engine/backend.js';
 import { disposeEpisode, type Episode } from '../episode.js';
-import type { Learner, LearnerState, MetaTrainMetrics } from '../learner.js';
+import { MetaLearnError } from '../errors.js';
+import type { Learner, LearnerState, MetaGradient, MetaTrainMetrics } from '../learner.js';
 import { paramNames } from '../params.js';
 import { createRng, deriveSeed } from '../random.js';
 import { forEachBackend } from './backends.js';
@@ -206,6 +207,59 @@ async function reachProperty(t: TestContext, r: Resolved): Promise<void> {
   }));
 }
 
+function maxAbs(xs: Iterable<number>): number {
+  let m = 0;
+  for (const x of xs) m = Math.max(m, Math.abs(x));
+  return m;
+}
+
+/** Element-wise sum of the parts' `sums` per name (float64). */
+function sumParts(parts: readonly MetaGradient[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const p of parts) for (const [n, a] of Object.entries(p.sums)) out[n] = Array.from(a, (v, i) => (out[n]?.[i] ?? 0) + v);
+  return out;
+}
+
+async function splitProperty(t: TestContext, r: Resolved): Promise<void> {
+  const tol = 1e-5;
+  withEpisodes(r, deriveSeed(r.seed, 'split'), 3, (eps) => withLearner(r, r.seed, (a) => withLearner(r, r.seed, (b) => withLearner(r, r.seed + 3, (c) => {
+    // metaTrainStep = applyMetaGradient([metaGradient(tasks)]), bitwise.
+    const whole = b.metaGradient(eps);
+    assert.equal(whole.tasks, 3);
+    assert.equal(whole.losses.length, 3);
+    assert.deepEqual(Object.keys(whole.sums).sort(), paramNames(b.params), 'metaGradient has one array per meta-parameter');
+    for (const n of paramNames(b.params)) assert.equal(whole.sums[n]!.length, b.params[n]!.size, `sums['${n}'] holds the parameter's ${b.params[n]!.size} values`);
+    // A split 1 + 2 (the second part told its first task's index) sums to the whole, to float32 rounding.
+    const parts = [b.metaGradient(eps.slice(0, 1)), b.metaGradient(eps.slice(1), { firstTask: 1 })];
+    const split = sumParts(parts);
+    const scale = maxAbs(Object.values(whole.sums).flatMap((x) => Array.from(x)));
+    const err = maxAbs(Object.keys(split).flatMap((n) => split[n]!.map((v, i) => v - whole.sums[n]![i]!)));
+    assert.ok(scale > 0, 'the meta-gradient is not zero');
+    assert.ok(err <= tol * scale, `parts 1 + 2 sum to the whole meta-gradient: max error ${err} > ${tol} * max |g| = ${tol * scale}`);
+    assert.deepEqual([...parts[0]!.losses, ...parts[1]!.losses].map((l, i) => Math.abs(l - whole.losses[i]!) <= 1e-5 * Math.max(1, Math.abs(l))), [true, true, true], 'per-task losses agree');
+    // Bad parts throw and change nothing.
+    const before = snapshot(b);
+    assert.throws(() => b.applyMetaGradient([]), (e) => MetaLearnError.is(e, 'invalidArgument') && /parts/.test(e.message));
+    const first = paramNames(b.params)[0]!;
+    assert.throws(() => b.applyMetaGradient([{ ...whole, sums: { ...whole.sums, [first]: new Float32Array(1 + whole.sums[first]!.length) } }]), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.includes(first));
+    assert.deepEqual(snapshot(b), before, 'a refused applyMetaGradient leaves the meta-parameters unchanged');
+    const ma = a.metaTrainStep(eps);
+    const mb = b.applyMetaGradient([whole]);
+    assert.deepEqual(mb, ma, 'applyMetaGradient([metaGradient(tasks)]) reports what metaTrainStep(tasks) does');
+    assert.deepEqual(snapshot(b), snapshot(a), 'and updates the meta-parameters bitwise-equally');
+    // exportParams/importParams put another learner (another seed) at the same point.
+    const snap = a.exportParams();
+    assert.equal(snap.step, 1);
+    c.importParams(snap);
+    assert.deepEqual(snapshot(c), snapshot(a), 'importParams sets the meta-parameters bitwise');
+    const ga = a.metaGradient(eps.slice(1), { firstTask: 1 });
+    const gc = c.metaGradient(eps.slice(1), { firstTask: 1 });
+    assert.deepEqual(gc, ga, 'and the next meta-gradient is bitwise equal');
+    assert.throws(() => c.importParams({ ...snap, values: { ...snap.values, [first]: new Float32Array(0) } }), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.includes(first));
+    t.diagnostic(`split 1 + 2 of 3 tasks: max |Σ parts − whole| = ${err.toExponential(2)} (tolerance ${tol} * max |g| = ${(tol * scale).toExponential(2)})`);
+  }))));
+}
+
 async function finiteDifferenceProperty(t: TestContext, r: Resolved, fd: LearnerFiniteDifferenceOptions): Promise<void> {
   const h = fd.step ?? 1e-2;
   const rtol = fd.rtol ?? 1e-2;
@@ -259,7 +313,11 @@ async function finiteDifferenceProperty(t: TestContext, r: Resolved, fd: Learner
  *    back to its start after `dispose()`;
  * 5. **meta-updates reach every meta-parameter**: one meta-step changes every tensor of
  *    `learner.params` (except `unusedParams`) and keeps it finite;
- * 6. **finite differences** (with `finiteDifference`): the applied SGD meta-gradient agrees with
+ * 6. **split meta-step**: `metaGradient` of tasks 0 and 1..2 (with `firstTask: 1`) sum to the
+ *    meta-gradient of all 3 within `1e-5 · max |g|` (float32 rounding); `applyMetaGradient([metaGradient(tasks)])`
+ *    equals `metaTrainStep(tasks)` bitwise; bad parts throw and change nothing; `importParams(exportParams())`
+ *    puts a learner of another seed at the same point (next meta-gradient bitwise equal);
+ * 7. **finite differences** (with `finiteDifference`): the applied SGD meta-gradient agrees with
  *    central differences of the meta-loss.
  * @param name - the learner's name in the report.
  * @param options - see {@link LearnerConformanceOptions}.
@@ -285,6 +343,7 @@ export function describeLearnerConformance(name: string, options: LearnerConform
       await tb.test('checkpoints: state() -> JSON -> load() continues bitwise-equal', (x) => checkpointProperty(x, r));
       await tb.test(`no leaked tensors over ${r.metaSteps} meta-steps, none after dispose()`, (x) => leakProperty(x, r));
       await tb.test('one meta-step updates every meta-parameter (finite)', (x) => reachProperty(x, r));
+      await tb.test('metaGradient parts sum to the whole; applyMetaGradient([metaGradient]) = metaTrainStep; exportParams/importParams', (x) => splitProperty(x, r));
       const fd = options.finiteDifference;
       await tb.test(
         'the applied meta-gradient agrees with central finite differences of the meta-loss',

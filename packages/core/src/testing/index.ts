@@ -6,3 +6,4 @@ export * from './finite-difference.js';
 export * from './backends.js';
 export * from './solver-conformance.js';
 export * from './learner-conformance.js';
+export * from './task-batch-conformance.js';

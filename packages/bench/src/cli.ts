@@ -3,6 +3,7 @@
  * Bad input is reported as one line naming the option, with exit code 2; a failed check or
  * run exits 1.
  */
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { MetaLearnError } from '@metalearn/core';
 import { runDoctor } from './commands/doctor.js';
@@ -71,6 +72,7 @@ const TRAIN_FIELDS: ReadonlyArray<[flag: string, key: string, parse: ((v: string
   ['--log-every <n>', 'logEvery', int('--log-every'), 'append metrics.jsonl every n meta-steps (default 50)'],
   ['--episodes <n>', 'evalEpisodes', int('--episodes'), 'test episodes for --eval (default 600)'],
   ['--max-minutes <m>', 'maxMinutes', num('--max-minutes'), 'stop (with a checkpoint) after this many minutes; --resume continues'],
+  ['--workers <n>', 'workers', int('--workers'), 'threads sharing each meta-batch, the main one included (default: the number of cores; 1: serial)'],
 ];
 
 const train = program
@@ -97,6 +99,7 @@ train
       const flagKey = key === 'evalEpisodes' ? 'episodes' : key;
       if (opts[flagKey] !== undefined) merged[key] = opts[flagKey];
     }
+    merged['workers'] ??= availableParallelism();
     const cfg = resolveRunConfig(merged);
     const out = (opts['out'] as string | undefined) ?? `runs/${cfg.dataset}-${cfg.solver ?? cfg.learner}-${cfg.ways}w${cfg.shots}s-seed${cfg.seed}`;
     const r = await runTrain({

@@ -37,6 +37,7 @@ export const runConfigSchema = z
     logEvery: int1.default(50),
     evalEpisodes: int1.default(600),
     maxMinutes: z.number().positive().finite().optional(),
+    workers: int1.optional(),
   })
   .strict();
 
@@ -70,6 +71,12 @@ export interface RunConfig {
   readonly evalEpisodes: number;
   /** Wall-clock budget of this training session in minutes: stop (with a checkpoint) when it is spent. */
   readonly maxMinutes?: number;
+  /**
+   * Threads sharing each meta-batch (the main one included; 1: serial). Recorded with the run: a
+   * run is bitwise reproducible for a given value (the meta-gradient parts are summed in a fixed
+   * order), and equal across values up to float32 rounding. `--resume` may change it.
+   */
+  readonly workers?: number;
 }
 
 /** Per-dataset defaults (MAML paper settings; sinusoid budget cut to finish in minutes). */

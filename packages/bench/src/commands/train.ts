@@ -14,6 +14,7 @@ import { loadCheckpoint, saveCheckpoint, checkpointPath } from '../checkpoint-fi
 import { appendJsonLine, writeFileAtomic } from '../atomic-file.js';
 import { currentCommit } from '../git-commit.js';
 import { startProgress } from '../progress.js';
+import { createParallelMetaStep } from '../parallel/parallel-meta-step.js';
 
 /** Options of {@link runTrain}. */
 export interface TrainOptions {
@@ -43,12 +44,14 @@ export interface TrainResult {
 
 /**
  * Meta-trains and checkpoints. Meta-batch `t` is `source.metaBatch(t, metaBatch)` under the run
- * seed, so a resumed run sees the same episodes as an uninterrupted one.
+ * seed, so a resumed run sees the same episodes as an uninterrupted one. With `config.workers`
+ * `W > 1` each meta-batch is split across `W` threads ({@link createParallelMetaStep}; the pool is
+ * closed when training ends or fails); a run is bitwise reproducible for a given `W`.
  * @throws MetaLearnError `checkpoint` when `--resume` finds no checkpoint or one of another run,
  *   or when the folder already holds a checkpoint and `--resume` is not given (nothing is overwritten).
  */
 export async function runTrain(o: TrainOptions): Promise<TrainResult> {
-  await initEngine(o.backend ? { backend: o.backend } : {});
+  const engine = await initEngine(o.backend ? { backend: o.backend } : {});
   const existing = existsSync(checkpointPath(o.out));
   let config: RunConfig = resolveRunConfig(o.config);
   let startStep = 0;
@@ -58,9 +61,12 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     throw new MetaLearnError('checkpoint', `train: --out ${o.out} already holds a checkpoint; pass --resume to continue it or choose another --out`);
   }
   if (resumed) {
-    const { metaSteps, checkpointEvery, logEvery, maxMinutes } = config;
-    // The run's identity comes from its checkpoint; only the budget and cadence may change.
-    config = { ...resumed.config, metaSteps: Math.max(metaSteps, resumed.config.metaSteps), checkpointEvery, logEvery, ...(maxMinutes !== undefined ? { maxMinutes } : {}) };
+    const { metaSteps, checkpointEvery, logEvery, maxMinutes, workers } = config;
+    // The run's identity comes from its checkpoint; only the budget, cadence and threads may change.
+    config = {
+      ...resumed.config, metaSteps: Math.max(metaSteps, resumed.config.metaSteps), checkpointEvery, logEvery,
+      ...(maxMinutes !== undefined ? { maxMinutes } : {}), ...(workers !== undefined ? { workers } : {}),
+    };
     startStep = resumed.state.step;
     wallBefore = resumed.wallSeconds;
   }
@@ -77,43 +83,50 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   const save = (wallSeconds: number) =>
     saveCheckpoint(o.out, { version: 1, config, composition, state: learner.state(), wallSeconds, commit, ...(o.command !== undefined ? { command: o.command } : {}), savedAt: new Date().toISOString() });
 
-  const bar = startProgress('meta-step', config.metaSteps, startStep, ['loss', 'acc', 'rate'], o.quiet === true);
-  const t0 = performance.now();
-  let last = { loss: NaN, accuracy: undefined as number | undefined };
-  let emaLoss = NaN;
-  let emaAcc = NaN;
-  let stoppedAt = config.metaSteps;
-  for (let step = startStep; step < config.metaSteps; step++) {
-    const tasks = source.metaBatch(step, config.metaBatch);
-    let m;
-    try {
-      m = learner.metaTrainStep(tasks);
-    } finally {
-      tasks.forEach(disposeEpisode);
+  const stepper = await createParallelMetaStep({ learner, workers: config.workers ?? 1, recipe: { composition, task, seed: config.seed, backend: engine.backend } });
+  let result: TrainResult;
+  try {
+    const bar = startProgress('meta-step', config.metaSteps, startStep, ['loss', 'acc', 'rate'], o.quiet === true);
+    const t0 = performance.now();
+    let last = { loss: NaN, accuracy: undefined as number | undefined };
+    let emaLoss = NaN;
+    let emaAcc = NaN;
+    let stoppedAt = config.metaSteps;
+    for (let step = startStep; step < config.metaSteps; step++) {
+      const tasks = source.metaBatch(step, config.metaBatch);
+      let m;
+      try {
+        m = await stepper.step(tasks);
+      } finally {
+        tasks.forEach(disposeEpisode);
+      }
+      if (!Number.isFinite(m.loss)) {
+        save(wallBefore + (performance.now() - t0) / 1000);
+        throw new MetaLearnError('nonFinite', `train: the query loss became ${m.loss} at meta-step ${step + 1}; the last finite checkpoint is in ${o.out}`);
+      }
+      last = { loss: m.loss, accuracy: m.accuracy };
+      emaLoss = Number.isNaN(emaLoss) ? m.loss : 0.98 * emaLoss + 0.02 * m.loss;
+      if (m.accuracy !== undefined) emaAcc = Number.isNaN(emaAcc) ? m.accuracy : 0.98 * emaAcc + 0.02 * m.accuracy;
+      const done = step + 1;
+      const elapsed = (performance.now() - t0) / 1000;
+      bar.update(done, { loss: emaLoss.toFixed(4), acc: Number.isNaN(emaAcc) ? '-' : (emaAcc * 100).toFixed(1) + '%', rate: ((done - startStep) / elapsed).toFixed(2) + ' steps/s' });
+      if (done % config.logEvery === 0 || done === config.metaSteps) {
+        appendJsonLine(join(o.out, 'metrics.jsonl'), { step: done, loss: m.loss, accuracy: m.accuracy, emaLoss, emaAccuracy: Number.isNaN(emaAcc) ? undefined : emaAcc, wallSeconds: wallBefore + elapsed, numTensors: tf.memory().numTensors });
+      }
+      const outOfTime = config.maxMinutes !== undefined && elapsed >= config.maxMinutes * 60;
+      if (done % config.checkpointEvery === 0 || done === config.metaSteps || outOfTime) save(wallBefore + elapsed);
+      if (outOfTime) {
+        stoppedAt = done;
+        break;
+      }
     }
-    if (!Number.isFinite(m.loss)) {
-      save(wallBefore + (performance.now() - t0) / 1000);
-      throw new MetaLearnError('nonFinite', `train: the query loss became ${m.loss} at meta-step ${step + 1}; the last finite checkpoint is in ${o.out}`);
-    }
-    last = { loss: m.loss, accuracy: m.accuracy };
-    emaLoss = Number.isNaN(emaLoss) ? m.loss : 0.98 * emaLoss + 0.02 * m.loss;
-    if (m.accuracy !== undefined) emaAcc = Number.isNaN(emaAcc) ? m.accuracy : 0.98 * emaAcc + 0.02 * m.accuracy;
-    const done = step + 1;
-    const elapsed = (performance.now() - t0) / 1000;
-    bar.update(done, { loss: emaLoss.toFixed(4), acc: Number.isNaN(emaAcc) ? '-' : (emaAcc * 100).toFixed(1) + '%', rate: ((done - startStep) / elapsed).toFixed(2) + ' steps/s' });
-    if (done % config.logEvery === 0 || done === config.metaSteps) {
-      appendJsonLine(join(o.out, 'metrics.jsonl'), { step: done, loss: m.loss, accuracy: m.accuracy, emaLoss, emaAccuracy: Number.isNaN(emaAcc) ? undefined : emaAcc, wallSeconds: wallBefore + elapsed, numTensors: tf.memory().numTensors });
-    }
-    const outOfTime = config.maxMinutes !== undefined && elapsed >= config.maxMinutes * 60;
-    if (done % config.checkpointEvery === 0 || done === config.metaSteps || outOfTime) save(wallBefore + elapsed);
-    if (outOfTime) {
-      stoppedAt = done;
-      break;
-    }
+    bar.stop();
+    const wallSeconds = wallBefore + (performance.now() - t0) / 1000;
+    if (startStep >= config.metaSteps) save(wallSeconds);
+    result = { runDir: o.out, steps: Math.max(stoppedAt, startStep), wallSeconds, lastLoss: last.loss, ...(last.accuracy !== undefined ? { lastAccuracy: last.accuracy } : {}) };
+  } finally {
+    await stepper.close();
   }
-  bar.stop();
-  const wallSeconds = wallBefore + (performance.now() - t0) / 1000;
-  if (startStep >= config.metaSteps) save(wallSeconds);
   learner.dispose();
-  return { runDir: o.out, steps: Math.max(stoppedAt, startStep), wallSeconds, lastLoss: last.loss, ...(last.accuracy !== undefined ? { lastAccuracy: last.accuracy } : {}) };
+  return result;
 }

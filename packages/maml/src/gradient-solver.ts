@@ -40,7 +40,7 @@ export { adaptedNames };
  * - `multiStepLoss` (MAML++ MSL): `stepPredict` gives predictions after each step and
  *   `queryLossWeights` the annealed weights ({@link multiStepLossWeights}) while
  *   `metaStep < annealSteps` in meta-training.
- * - `adaptTasks` (task-batched, {@link adaptTasksByGradientDescent}): the same inner loop for the
+ * - `adaptTasks` (task-batched, `adaptTasksByGradientDescent` in task-batched.ts): the same inner loop for the
  *   `T` stacked tasks of a meta-batch at once, when the backbone and head have `applyTasks`.
  *
  * @param options - see {@link GradientSolverOptions}.

@@ -99,7 +99,7 @@ test('bench speed: a worker process times sinusoid MAML (2 timed steps) with fin
 });
 
 const ours = (medianMs: number): OursTiming => ({
-  id: 'sinusoid/maml-1', problem: 'sinusoid', learner: 'maml', innerSteps: 1, metaBatch: 25, backend: 'wasm', threads: 1, solver: 'gradient', outerRule: 'backprop',
+  id: 'sinusoid/maml-1', problem: 'sinusoid', learner: 'maml', innerSteps: 1, metaBatch: 25, backend: 'wasm', threads: 1, workers: 1, solver: 'gradient', outerRule: 'backprop',
   metaParams: 1761, warmupSteps: 3, timedSteps: 10, medianMs, p95Ms: 1.5 * medianMs, minMs: medianMs / 2, maxMs: 2 * medianMs, tasksPerSecond: 25 / (medianMs / 1000),
   peakRssBytes: 300 * 1024 * 1024, setupRssBytes: 200 * 1024 * 1024, tensorsBefore: 218, tensorsAfter: 218, cpuMsPerStep: medianMs, otherProcessesBusy: 0.1,
   firstLoss: 4, lastLoss: 3, allFinite: true,

@@ -35,6 +35,8 @@ export interface SpeedOptions {
   readonly json?: boolean;
   /** `--out FILE`: every record and the machine, as one JSON file. */
   readonly out?: string;
+  /** `--workers N`: threads sharing each meta-batch of ours (default 1: the serial step, as the peer's one process). */
+  readonly workers?: number;
   /** Seed of initialisation and episodes (default 0). */
   readonly seed?: number;
   /** How to start our CLI for the workers (default: this process's own command). */
@@ -91,7 +93,7 @@ export async function runSpeed(o: SpeedOptions = {}): Promise<SpeedRecord[]> {
   if (o.json !== true) print(speedTableHeader());
   for (const c of configs) {
     log(`bench speed: ${c.id} (ours${peer && c.row.peerAlgo ? ', then the peer' : ''}) ...`);
-    const spec: SpeedWorkerSpec = { problem: c.problem.name, learner: c.row.learner, innerSteps: c.row.innerSteps, ...plan, seed, ...(o.backend ? { backend: o.backend } : {}) };
+    const spec: SpeedWorkerSpec = { problem: c.problem.name, learner: c.row.learner, innerSteps: c.row.innerSteps, ...plan, seed, ...(o.backend ? { backend: o.backend } : {}), ...(o.workers !== undefined ? { workers: o.workers } : {}) };
     const ours = runSpeedWorkerProcess(spec, o.cli);
     const theirs = peer && c.row.peerAlgo ? runPeerConfiguration(peer, c.problem.name, c.row.peerAlgo, c.row.innerSteps, plan) : null;
     const record = buildSpeedRecord(ours, theirs, { note: c.row.note ?? null, commit, date: new Date().toISOString() });
@@ -116,5 +118,5 @@ export async function runSpeedWorker(value: unknown): Promise<OursTiming> {
   const spec = parseSpeedWorkerSpec(value);
   const c = findSpeedConfiguration(spec.problem, spec.learner, spec.innerSteps);
   await initEngine({ ...(spec.backend ? { backend: spec.backend } : {}), log: () => {} });
-  return timeSpeedConfiguration(c, { warmupSteps: spec.warmupSteps, minTimed: spec.minTimed, maxTimed: spec.maxTimed, minSeconds: spec.minSeconds }, spec.seed);
+  return timeSpeedConfiguration(c, { warmupSteps: spec.warmupSteps, minTimed: spec.minTimed, maxTimed: spec.maxTimed, minSeconds: spec.minSeconds }, spec.seed, spec.workers ?? 1);
 }

@@ -37,6 +37,8 @@ export interface SpeedRecord {
   readonly peerOtherBusy: number | null;
   readonly backend: string;
   readonly threads: number;
+  /** Threads sharing each of our meta-batches (`--workers`). */
+  readonly workers: number;
   readonly peerThreads: number | null;
   readonly solver: string;
   readonly outerRule: string;
@@ -95,6 +97,7 @@ export function buildSpeedRecord(ours: OursTiming, peer: PeerTiming | null, extr
     peerOtherBusy: peer?.otherProcessesBusy ?? null,
     backend: ours.backend,
     threads: ours.threads,
+    workers: ours.workers,
     peerThreads: peer?.threads ?? null,
     solver: ours.solver,
     outerRule: ours.outerRule,

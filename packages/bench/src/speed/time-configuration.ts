@@ -4,11 +4,12 @@
  * steps, then timed meta-training steps (each `learner.metaTrainStep(batch)`: inner loop for every
  * task, query loss, meta-gradient, outer update; it returns the loss as a number, so the work is
  * finished when the clock stops) until at least `minTimed` steps and `minSeconds` seconds, at most
- * `maxTimed` steps.
+ * `maxTimed` steps. With `workers > 1` each step is split across that many threads
+ * ({@link createParallelMetaStep}: worker threads started, and their learners built, before timing).
  */
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { countParams, disposeEpisode, type Learner } from '@metalearn/core';
+import { countParams, disposeEpisode, type BackendName, type Learner } from '@metalearn/core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createHostContainer } from '../container.js';
 import { quantile } from '../stats.js';
@@ -16,6 +17,7 @@ import type { SpeedConfiguration, TimingPlan } from './configurations.js';
 import { speedEpisodePool } from './episode-pool.js';
 import { otherProcessesBusy, readCpuJiffies } from './machine-load.js';
 import { createSpeedLearner } from './speed-learner.js';
+import { createParallelMetaStep } from '../parallel/parallel-meta-step.js';
 
 /** What timing one configuration in one process measured (one JSON line of a worker). */
 export interface OursTiming {
@@ -28,6 +30,8 @@ export interface OursTiming {
   /** The active tfjs backend and its threads (wasm: its thread pool; cpu: 1). */
   readonly backend: string;
   readonly threads: number;
+  /** Threads sharing each meta-batch (`--workers`; 1: the serial step). */
+  readonly workers: number;
   /** The composed parts: inner solver and outer rule plug-in names. */
   readonly solver: string;
   readonly outerRule: string;
@@ -68,19 +72,25 @@ function peakRssBytes(): number {
  * @param c - the configuration (problem and learner row).
  * @param plan - warm-up steps and the timed-steps rule.
  * @param seed - seed of the meta-parameters and of the synthetic episodes.
- * @returns the timing; every tensor it made is disposed.
+ * @param workers - threads sharing each meta-batch (default 1: `learner.metaTrainStep`).
+ * @returns the timing; every tensor it made is disposed, every worker thread stopped.
  * @throws MetaLearnError from the learner's composition or its steps.
  */
-export function timeSpeedConfiguration(c: SpeedConfiguration, plan: TimingPlan, seed: number): OursTiming {
+export async function timeSpeedConfiguration(c: SpeedConfiguration, plan: TimingPlan, seed: number, workers = 1): Promise<OursTiming> {
   const built = createSpeedLearner(createHostContainer(), c, seed);
   const learner: Learner = built.learner;
   const pool = speedEpisodePool(c.problem, seed);
+  const stepper = await createParallelMetaStep({ learner, workers, recipe: { composition: built.composition, task: built.task, seed, backend: tf.getBackend() as BackendName } }).catch((e: unknown) => {
+    pool.flat().forEach(disposeEpisode);
+    learner.dispose();
+    throw e;
+  });
   try {
     const setupRssBytes = peakRssBytes();
     const losses: number[] = [];
     let step = 0;
     const next = () => pool[step++ % pool.length]!;
-    for (let i = 0; i < plan.warmupSteps; i++) losses.push(learner.metaTrainStep(next()).loss);
+    for (let i = 0; i < plan.warmupSteps; i++) losses.push((await stepper.step(next())).loss);
     const tensorsBefore = tf.memory().numTensors;
     const timesMs: number[] = [];
     const jiffies0 = readCpuJiffies();
@@ -89,7 +99,7 @@ export function timeSpeedConfiguration(c: SpeedConfiguration, plan: TimingPlan, 
     while (timesMs.length < plan.minTimed || (timesMs.length < plan.maxTimed && performance.now() - start < plan.minSeconds * 1000)) {
       const batch = next();
       const t0 = performance.now();
-      const m = learner.metaTrainStep(batch);
+      const m = await stepper.step(batch);
       timesMs.push(performance.now() - t0);
       losses.push(m.loss);
     }
@@ -107,6 +117,7 @@ export function timeSpeedConfiguration(c: SpeedConfiguration, plan: TimingPlan, 
       metaBatch: c.problem.metaBatch,
       backend: tf.getBackend(),
       threads: tf.getBackend() === 'wasm' ? getThreadsCount() : 1,
+      workers,
       solver: built.composition.solver,
       outerRule: built.composition.outerRule,
       metaParams: countParams(learner.params),
@@ -128,6 +139,7 @@ export function timeSpeedConfiguration(c: SpeedConfiguration, plan: TimingPlan, 
       allFinite: losses.every(Number.isFinite),
     };
   } finally {
+    await stepper.close();
     pool.flat().forEach(disposeEpisode);
     learner.dispose();
   }

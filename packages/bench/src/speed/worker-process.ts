@@ -20,6 +20,8 @@ export interface SpeedWorkerSpec {
   readonly minSeconds: number;
   readonly seed: number;
   readonly backend?: 'tensorflow' | 'wasm' | 'cpu';
+  /** Threads sharing each meta-batch (`--workers`; default 1: the serial step). */
+  readonly workers?: number;
 }
 
 /** The zod schema of {@link SpeedWorkerSpec} (unknown keys rejected). */
@@ -34,6 +36,7 @@ export const speedWorkerSpecSchema = z
     minSeconds: z.number().min(0).finite(),
     seed: z.number().int().min(0),
     backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+    workers: z.number().int().min(1).optional(),
   })
   .strict();
 

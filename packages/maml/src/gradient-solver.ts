@@ -3,8 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  detach,
-  MetaLearnError, applyModel, paramNames, taskLoss,
+  MetaLearnError, applyModel, taskLoss, withoutTape,
   type Adaptation, type InnerSolver, type InnerSolverInput, type Params, type TaskBatchAdaptation, type TaskBatchInput, type TaskSpec,
 } from '@metalearn/core';
 import { checkInnerLrs, initInnerLrs, innerLrAt, type InnerLrMode } from './inner-lrs.js';
@@ -34,8 +33,8 @@ export { adaptedNames };
  * - `order: 'second'` (MAML): the inner gradients are differentiated too (tfjs records the inner
  *   backward pass on the outer tape), giving `dL/dtheta = Π_k (I - alpha H_k) ∇_phi L_query`;
  * - `order: 'first'` (FOMAML), `metaTraining: false`, and meta-steps before
- *   `derivativeOrderAnnealing.firstOrderUntil`: the inner gradients are constants (computed on
- *   tape-free aliases of the weights, see {@link detach}), so `dphi_K/dtheta = I` on `A` and no
+ *   `derivativeOrderAnnealing.firstOrderUntil`: the inner gradients are constants (computed off
+ *   every enclosing tape, see {@link withoutTape}: memory flat in the inner steps), so `dphi_K/dtheta = I` on `A` and no
  *   second-order graph is built; learned rates still get `dL/dalpha_{p,k} = -g_{p,k} · ∂L/∂phi_{k+1}[p]`.
  * - `multiStepLoss` (MAML++ MSL): `stepPredict` gives predictions after each step and
  *   `queryLossWeights` the annealed weights ({@link multiStepLossWeights}) while
@@ -100,10 +99,11 @@ function adaptByGradientDescent(o: ResolvedGradientSolverOptions, mode: InnerLrM
   const path: Params[] = [];
   let fast: Params = input.theta;
   for (let k = 0; k < steps; k++) {
-    // First order: the inner forward/backward runs on tape-free aliases, so the gradients are
-    // constants for the outer tape (the same values as stopGradient(∇L), without the cost).
-    const at: Params = secondOrder ? fast : Object.fromEntries(paramNames(fast).map((n) => [n, detach(fast[n]!)]));
-    const grads = supportGradients(input, at, names, k);
+    // First order: the inner forward/backward runs off every enclosing tape, so the gradients are
+    // constants for the outer tape (the same values as stopGradient(∇L)), nothing of it is
+    // recorded or kept alive there, and each inner gradient filters a tape of its own step only.
+    const current = fast;
+    const grads = secondOrder ? supportGradients(input, current, names, k) : withoutTape(() => supportGradients(input, current, names, k));
     const next: Record<string, tf.Tensor> = { ...fast };
     names.forEach((n, i) => {
       const g = grads[i];
@@ -111,7 +111,6 @@ function adaptByGradientDescent(o: ResolvedGradientSolverOptions, mode: InnerLrM
       const lr = innerLrAt(mode, input.solverParams, n, k);
       next[n] = tf.sub(fast[n]!, tf.mul(g, lr));
     });
-    if (!secondOrder) for (const t of Object.values(at)) t.dispose();
     fast = next;
     path.push(fast);
   }

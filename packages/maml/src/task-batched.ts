@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  MetaLearnError, applyModelTasks, detach, paramNames, supportsTaskBatch, taskBatchLosses, tileForTasks,
+  MetaLearnError, applyModelTasks, paramNames, supportsTaskBatch, taskBatchLosses, tileForTasks, withoutTape,
   type Params, type TaskBatchAdaptation, type TaskBatchInput,
 } from '@metalearn/core';
 import { checkInnerLrs, innerLrAt, type InnerLrMode } from './inner-lrs.js';
@@ -26,7 +26,7 @@ const CALLER = 'gradient solver.adaptTasks';
  * gradient, and `phi_{k+1}[p] = phi_k[p] - alpha_{p,k} ∂J/∂phi_k[p]` with `alpha` broadcast over
  * `T` (a number, a learned scalar per tensor and step, or a learned element-wise tensor).
  * Second order records the inner backward passes on the outer tape; first order (and evaluation)
- * computes them on tape-free aliases ({@link detach}). Query predictions use `phi_K` with
+ * computes them off every enclosing tape ({@link withoutTape}). Query predictions use `phi_K` with
  * `innerStep = K`; `stepPredict` and `queryLossWeights` as the per-task solver.
  *
  * @param o - the solver's resolved options.
@@ -50,21 +50,25 @@ export function adaptTasksByGradientDescent(o: ResolvedGradientSolverOptions, mo
   let fast: Params = Object.fromEntries(paramNames(input.theta).map((n) => [n, adapted.has(n) ? tileForTasks(input.theta[n]!, tasks) : input.theta[n]!]));
   const path: Params[] = [];
   for (let k = 0; k < steps; k++) {
-    const at: Params = secondOrder ? fast : Object.fromEntries(paramNames(fast).map((n) => [n, detach(fast[n]!)]));
-    const { value, grads } = tf.engine().gradients(
-      () => tf.sum(taskBatchLosses(task.kind, applyModelTasks(backbone, head, at, support.x, { training: true, innerStep: k }), support.y)) as tf.Scalar,
-      names.map((n) => at[n]!),
-      undefined,
-      true,
-    );
-    value.dispose();
+    const at = fast;
+    const innerGradients = (): (tf.Tensor | null)[] => {
+      const { value, grads } = tf.engine().gradients(
+        () => tf.sum(taskBatchLosses(task.kind, applyModelTasks(backbone, head, at, support.x, { training: true, innerStep: k }), support.y)) as tf.Scalar,
+        names.map((n) => at[n]!),
+        undefined,
+        true,
+      );
+      value.dispose();
+      return grads as (tf.Tensor | null)[];
+    };
+    // First order: off every enclosing tape (constants for the outer tape, see withoutTape).
+    const grads = secondOrder ? innerGradients() : withoutTape(innerGradients);
     const next: Record<string, tf.Tensor> = { ...fast };
     names.forEach((n, i) => {
       const g = grads[i];
       if (g === undefined || g === null) return; // the support loss does not depend on n: zero gradient
       next[n] = tf.sub(fast[n]!, tf.mul(g, innerLrAt(mode, input.solverParams, n, k)));
     });
-    if (!secondOrder) for (const t of Object.values(at)) t.dispose();
     fast = next;
     path.push(fast);
   }

@@ -57,7 +57,7 @@ test('denseTasks equals dense task by task (per-task and shared kernels and bias
       for (const [kn, k] of Object.entries(kernels)) {
         for (const [bn, b] of Object.entries(biases)) {
           const y = denseTasks(x, k, b, 'test');
-          const ref = tf.stack(Array.from({ length: T }, (_, t) => dense(tf.gather(x, t) as tf.Tensor2D, k.rank === 3 ? tf.gather(k, t) : k, b === undefined ? undefined : b.rank === 2 ? tf.gather(b, t) : b)));
+          const ref = tf.stack(Array.from({ length: T }, (_, t) => dense(tf.gather(x, t) as tf.Tensor as tf.Tensor2D, k.rank === 3 ? tf.gather(k, t) : k, b === undefined ? undefined : b.rank === 2 ? tf.gather(b, t) : b)));
           assertClose(y, ref, `${backend} kernel ${kn}, bias ${bn}`);
         }
       }
@@ -92,7 +92,7 @@ test("the MLP's and linear head's applyTasks equal apply task by task (per-task,
       const noBias = createLinearHead({ bias: false });
       const hp = perTask(noBias.init(0, 7, 2), T, rng);
       const f = randn(rng, [T, B, 7]) as tf.Tensor3D;
-      assertClose(noBias.applyTasks!(hp, f), tf.stack(Array.from({ length: T }, (_, t) => noBias.apply(slice(hp, noBias.init(0, 7, 2), t), tf.gather(f, t) as tf.Tensor2D))), `${backend} linear head without bias`);
+      assertClose(noBias.applyTasks!(hp, f), tf.stack(Array.from({ length: T }, (_, t) => noBias.apply(slice(hp, noBias.init(0, 7, 2), t), tf.gather(f, t) as tf.Tensor as tf.Tensor2D))), `${backend} linear head without bias`);
       // Per-task contexts (CAVIA's MLP): [T, C] and [T, B, C].
       const cav = createMlp({ inputDim: 2, hiddenSizes: [5], contextDim: 2, activation: 'tanh', weightStd: 0.5 });
       const cp = cav.init(1);

@@ -302,3 +302,27 @@ test('learner options: vectorise must be auto or off', () => {
   assert.throws(() => createLearner({ ...base, vectorise: 'on' as 'auto' }), /options\.vectorise/);
   for (const vectorise of ['auto', 'off'] as const) createLearner({ ...base, vectorise }).dispose();
 });
+
+test("learner option vectorise: 'off' never calls adaptTasks (the per-task loop), 'auto' does", async () => {
+  await initEngine({ backend: 'cpu', log: () => {} });
+  for (const [vectorise, expected] of [['off', 0], ['auto', 1]] as const) {
+    const solver = createGradientSolver({ innerSteps: 1, innerLr: 0.01 });
+    let calls = 0;
+    const counting: InnerSolver = {
+      name: solver.name, initParams: solver.initParams.bind(solver), adapt: solver.adapt.bind(solver),
+      adaptTasks: (input) => {
+        calls += 1;
+        return solver.adaptTasks!(input);
+      },
+    };
+    const learner = createLearner({
+      backbone: createMlp({ inputDim: 1, hiddenSizes: [8] }), head: createLinearHead(), solver: counting,
+      task: { kind: 'regression', ways: 1 }, seed: 0, outerLr: 1e-3, vectorise,
+    });
+    const batch = sinusoidEpisodes(5, 4, 10);
+    learner.metaTrainStep(batch);
+    batch.forEach(disposeEpisode);
+    learner.dispose();
+    assert.equal(calls, expected, `vectorise '${vectorise}': adaptTasks calls`);
+  }
+});

@@ -138,7 +138,7 @@ export function createLearner(options: CreateLearnerOptions): Learner {
       let sums: Record<string, Float32Array> = {};
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => {
-          const o = metaObjective({ backbone, head, solver, theta: thetaView(), solverParams: solverView(), spec, metaStep, tasks });
+          const o = metaObjective({ backbone, head, solver, theta: thetaView(), solverParams: solverView(), spec, metaStep, tasks, ...(outer.vectorise !== undefined ? { vectorise: outer.vectorise } : {}) });
           finalLosses.push(...o.finalLosses);
           hits.push(...o.hits);
           return o.sum;

@@ -150,7 +150,7 @@ test('a process that ran parallel meta-steps and closed its stepper exits by its
   assert.match(r.stdout, /step 1/);
 });
 
-test('train --workers 2: resumed from a checkpoint, bitwise equal to an uninterrupted run; workers recorded in the run config', async () => {
+test('train --workers 2: resumed from a checkpoint, bitwise equal to an uninterrupted run; workers recorded in the run config', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'metalearn-parallel-'));
   const base = { dataset: 'sinusoid', learner: 'maml', metaSteps: 8, metaBatch: 5, checkpointEvery: 4, logEvery: 4, seed: 3, workers: 2 };
   try {
@@ -170,6 +170,7 @@ test('train --workers 2: resumed from a checkpoint, bitwise equal to an uninterr
     const s = loadCheckpoint(serial).state.tensors;
     const diff = Math.max(...Object.keys(s).filter((k) => k.startsWith('params/')).map((k) => maxDiff(a.state.tensors[k]!.values, s[k]!.values)));
     assert.ok(diff < 1e-4, `workers 2 vs 1 after 8 Adam meta-steps: max parameter difference ${diff}`);
+    t.diagnostic(`sinusoid MAML, meta-batch 5 on 2 threads (3 + 2 tasks): resumed run bitwise equal; against --workers 1 after 8 Adam meta-steps max |Δθ| = ${diff.toExponential(2)} (tolerance 1e-4)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

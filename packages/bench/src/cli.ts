@@ -181,7 +181,7 @@ program
   .option('--no-peer', 'do not run the peer')
   .option('--python <path>', 'the peer\'s Python (else METALEARN_PEER_PYTHON, else /usr/bin/python3)')
   .option('--seed <s>', 'seed of initialisation and synthetic episodes (default 0)', int('--seed'))
-  .option('--workers <n>', 'threads sharing each of our meta-batches, the main one included (default 1: serial)', int('--workers'))
+  .option('--workers <n>', 'threads sharing each of our meta-batches, the main one included (default: the number of cores, as the peer uses 2 threads; 1: serial)', int('--workers'))
   .addOption(backendOption())
   .addOption(new Option('--worker <json>', 'internal: time one configuration in this process, print one JSON line').hideHelp().argParser(json('--worker')))
   .action(async (opts: Record<string, unknown>) => {

@@ -4,6 +4,7 @@
  * own child process, then the peer's same configuration right after it, and reports medians,
  * p95, tasks/s, the ratio ours/peer, peak RSS and live tensors.
  */
+import { availableParallelism } from 'node:os';
 import { initEngine, MetaLearnError, type BackendName } from '@metalearn/core';
 import { writeFileAtomic } from '../atomic-file.js';
 import { currentCommit } from '../git-commit.js';
@@ -35,7 +36,7 @@ export interface SpeedOptions {
   readonly json?: boolean;
   /** `--out FILE`: every record and the machine, as one JSON file. */
   readonly out?: string;
-  /** `--workers N`: threads sharing each meta-batch of ours (default 1: the serial step, as the peer's one process). */
+  /** `--workers N`: threads sharing each meta-batch of ours (default: the number of cores, as the peer's PyTorch uses 2 threads on 2 cores; 1: the serial step). */
   readonly workers?: number;
   /** Seed of initialisation and episodes (default 0). */
   readonly seed?: number;
@@ -93,7 +94,7 @@ export async function runSpeed(o: SpeedOptions = {}): Promise<SpeedRecord[]> {
   if (o.json !== true) print(speedTableHeader());
   for (const c of configs) {
     log(`bench speed: ${c.id} (ours${peer && c.row.peerAlgo ? ', then the peer' : ''}) ...`);
-    const spec: SpeedWorkerSpec = { problem: c.problem.name, learner: c.row.learner, innerSteps: c.row.innerSteps, ...plan, seed, ...(o.backend ? { backend: o.backend } : {}), ...(o.workers !== undefined ? { workers: o.workers } : {}) };
+    const spec: SpeedWorkerSpec = { problem: c.problem.name, learner: c.row.learner, innerSteps: c.row.innerSteps, ...plan, seed, ...(o.backend ? { backend: o.backend } : {}), workers: o.workers ?? availableParallelism() };
     const ours = runSpeedWorkerProcess(spec, o.cli);
     const theirs = peer && c.row.peerAlgo ? runPeerConfiguration(peer, c.problem.name, c.row.peerAlgo, c.row.innerSteps, plan) : null;
     const record = buildSpeedRecord(ours, theirs, { note: c.row.note ?? null, commit, date: new Date().toISOString() });

@@ -92,3 +92,20 @@ test('train/eval: bad input is a MetaLearnError naming the field, and nothing is
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("eval: an outer rule's own evalInnerSteps (Reptile's learner options) is the default at test time, not the CLI's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metalearn-eval-reptile-'));
+  try {
+    const run = join(dir, 'run');
+    const config = { dataset: 'sinusoid', learner: 'reptile', metaSteps: 3, metaBatch: 2, checkpointEvery: 3, logEvery: 1, seed: 1, workers: 1, learnerOptions: { outerLr: 0.1, innerOptimizer: 'sgd', innerLr: 0.02, innerSteps: 2, evalInnerSteps: 7 } };
+    await runTrain({ config, out: run, resume: false, quiet: true, backend: 'cpu' });
+    const common = { run, episodes: 4, evalSeed: 1, norm: 'transductive' as const, oneShotRuns: false, command: 'test', quiet: true, backend: 'cpu' as const };
+    const byDefault = await runEval(common);
+    assert.equal(byDefault.innerStepsTest, 7, "the run's learnerOptions.evalInnerSteps");
+    const k1 = await runEval({ ...common, innerSteps: 1 });
+    assert.equal(k1.innerStepsTest, 1, '--inner-steps wins');
+    assert.notEqual(k1.mean, byDefault.mean, '1 and 7 steps give different MSEs');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -107,7 +107,10 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const evaluated = o.solver !== undefined && o.solver !== ckpt.composition.solver ? { ...ckpt.composition, solver: o.solver, solverOptions: o.solverOptions ?? {} } : ckpt.composition;
   const usesSteps = 'evalInnerSteps' in evaluated.solverOptions || 'innerSteps' in evaluated.solverOptions;
   const learnerSteps = !usesSteps && 'evalInnerSteps' in evaluated.learnerOptions; // an outer rule with its own inner loop (Reptile)
-  const innerStepsTest = o.innerSteps ?? (evaluated.solverOptions['evalInnerSteps'] as number | undefined) ?? config.evalInnerSteps;
+  const innerStepsTest = o.innerSteps
+    ?? (evaluated.solverOptions['evalInnerSteps'] as number | undefined)
+    ?? (learnerSteps ? (evaluated.learnerOptions['evalInnerSteps'] as number | undefined) : undefined)
+    ?? config.evalInnerSteps;
   const composition = usesSteps ? { ...evaluated, solverOptions: { ...evaluated.solverOptions, evalInnerSteps: innerStepsTest } }
     : learnerSteps ? { ...evaluated, learnerOptions: { ...evaluated.learnerOptions, evalInnerSteps: innerStepsTest } } : evaluated;
   const learner = createComposedLearner(container, composition, task, config.seed);

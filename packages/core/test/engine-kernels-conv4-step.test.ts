@@ -2,6 +2,8 @@
 // - Conv2DBackpropInput at stride > 1 (conv2d-backprop-input-strided-wasm.ts: dy W^T on the fast
 //   matmul, then col2im) on Conv-4 Omniglot channel counts and on odd strides, paddings
 //   (numeric, explicit) and sizes, equal to a float64 reference on each backend;
+// - Conv2DBackpropFilter (kernel-conv2d-backprop-filter-wasm.ts: patch matrix x dy, in blocks)
+//   on a shape needing two blocks and on Conv-4 shapes, equal to a float64 reference on each backend;
 // - a whole second-order MAML meta-gradient (two inner SGD steps, written out here) of a strided
 //   Conv-4 (batch norm, ReLU, linear head) equal on cpu and wasm: every replaced kernel
 //   (BatchMatMul, Sum/Mean, both conv gradients and their gradients) composed.
@@ -101,6 +103,69 @@ test('Conv2DBackpropInput at stride > 1 (dy W^T + col2im on wasm): Conv-4 shapes
     }
   });
   t.diagnostic(`${CASES.length} cases; worst relative error vs float64 ${worst.toExponential(2)} (tolerance 1e-5)`);
+});
+
+/** float64 dW[a, b, i, o] = sum over n, p, q of x[n, p sh + a - pt, q sw + b - pl, i] dy[n, p, q, o]. */
+function filterReference(x: Float32Array, dy: Float32Array, c: InputGradCase): Float64Array {
+  const ci = info(c);
+  const [n, h, w, cin] = c.xShape;
+  const [fh, fw, , co] = c.filterShape;
+  const out = new Float64Array(fh * fw * cin * co);
+  for (let m = 0; m < n; m++) for (let p = 0; p < ci.outHeight; p++) for (let q = 0; q < ci.outWidth; q++) for (let a = 0; a < fh; a++) for (let b = 0; b < fw; b++) {
+    const r = p * ci.strideHeight + a - ci.padInfo.top;
+    const t = q * ci.strideWidth + b - ci.padInfo.left;
+    if (r < 0 || r >= h || t < 0 || t >= w) continue;
+    const dyBase = ((m * ci.outHeight + p) * ci.outWidth + q) * co;
+    for (let i = 0; i < cin; i++) {
+      const xi = x[((m * h + r) * w + t) * cin + i]!;
+      const wBase = ((a * fw + b) * cin + i) * co;
+      for (let o = 0; o < co; o++) out[wBase + o]! += xi * dy[dyBase + o]!;
+    }
+  }
+  return out;
+}
+
+// Conv2DBackpropFilter on wasm builds the patch matrix in blocks of at most 2^21 floats: the first
+// case has 1600 positions x 2304 taps (two blocks, 910 + 690 rows), the others one block each.
+const FILTER_CASES: InputGradCase[] = [
+  { xShape: [4, 20, 20, 256], filterShape: [3, 3, 256, 4], strides: [1, 1], pad: 'same' },
+  { xShape: [5, 28, 28, 1], filterShape: [3, 3, 1, 64], strides: [2, 2], pad: 'same' }, // Conv-4 Omniglot block 1
+  { xShape: [5, 14, 14, 64], filterShape: [3, 3, 64, 64], strides: [2, 2], pad: 'same' }, // block 2
+  { xShape: [3, 9, 7, 16], filterShape: [3, 3, 16, 24], strides: [2, 2], pad: 'valid' },
+  { xShape: [2, 11, 10, 5], filterShape: [3, 3, 5, 7], strides: [2, 3], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
+];
+
+test('Conv2DBackpropFilter (patch matrix x dy on wasm, in blocks): large and Conv-4 shapes equal a float64 reference on each backend', async (t) => {
+  assert.ok(backends.includes('cpu') && backends.includes('wasm'), backends.join());
+  const rng = createRng(602);
+  const inputs = FILTER_CASES.map((c) => ({ x: normals(rng, tf.util.sizeFromShape(c.xShape)), dy: normals(rng, tf.util.sizeFromShape(info(c).outShape)) }));
+  const refs = FILTER_CASES.map((c, k) => filterReference(inputs[k]!.x, inputs[k]!.dy, c));
+  let worst = 0;
+  for (const backend of backends) {
+    await initEngine({ backend, log: () => {} });
+    const before = tf.memory();
+    FILTER_CASES.forEach((c, k) => {
+      const got = tf.tidy(() => {
+        const out = tf.engine().runKernel(
+          'Conv2DBackpropFilter',
+          { x: tf.tensor(inputs[k]!.x, c.xShape), dy: tf.tensor(inputs[k]!.dy, info(c).outShape) },
+          { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filterShape },
+        ) as tf.Tensor;
+        assert.deepEqual(out.shape, c.filterShape);
+        return out.dataSync() as Float32Array;
+      });
+      const ref = refs[k]!;
+      const scale = Math.max(1, ...Array.from(ref, Math.abs));
+      let err = 0;
+      for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(got[i]! - ref[i]!));
+      worst = Math.max(worst, err / scale);
+      assert.ok(err / scale < 1e-5, `${backend} ${JSON.stringify(c)}: relative error ${err / scale}`);
+    });
+    const after = tf.memory();
+    assert.equal(after.numTensors, before.numTensors, `${backend}: leaked tensors`);
+    assert.equal(after.numBytes, before.numBytes, `${backend}: leaked bytes`);
+  }
+  t.diagnostic(`${FILTER_CASES.length} cases; worst relative error vs float64 ${worst.toExponential(2)} (tolerance 1e-5: sums of up to N Ho Wo = 1600 products)`);
 });
 
 /**

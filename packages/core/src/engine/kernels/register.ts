@@ -3,7 +3,7 @@
  *
  * | registry entry                         | backends   | what                                         |
  * | -------------------------------------- | ---------- | -------------------------------------------- |
- * | kernel `Conv2DBackpropFilter`          | wasm       | added (missing): XNNPACK Conv2D on transposes |
+ * | kernel `Conv2DBackpropFilter`          | wasm       | added (missing): patches^T dy on XNNPACK      |
  * | kernel `Conv2DBackpropInput`           | wasm       | replaced: XNNPACK Conv2D, ~10x faster         |
  * | kernel `BatchMatMul`, `_FusedMatMul`   | wasm       | replaced: XNNPACK for every transpose/batch   |
  * | kernel `BatchMatMul`                   | cpu        | wrapped: batch broadcasting (tiles first)     |

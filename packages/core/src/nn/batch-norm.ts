@@ -24,7 +24,10 @@ export function batchMoments(x: tf.Tensor): NormStats {
 }
 
 /**
- * `y = (x - mean) / sqrt(variance + epsilon) * scale + offset`, per channel (last axis).
+ * `y = (x - mean) / sqrt(variance + epsilon) * scale + offset`, per channel (last axis), computed
+ * as `y = x * a + b` with the per-channel `a = scale / sqrt(variance + epsilon)` and
+ * `b = offset - mean * a` (the same function: two full-size operations instead of four, and
+ * likewise fewer in its gradient; the extra rounding is of order `u |mean| / sqrt(variance)`).
  * @param x - float32 `[..., C]`.
  * @param stats - `mean`, `variance`: float32 `[C]`.
  * @param epsilon - added to the variance, > 0 (TensorFlow's `batch_norm` default is 1e-3).
@@ -35,9 +38,10 @@ export function batchMoments(x: tf.Tensor): NormStats {
  */
 export function normalize<T extends tf.Tensor>(x: T, stats: NormStats, epsilon: number, scale?: tf.Tensor, offset?: tf.Tensor): T {
   return tf.tidy(() => {
-    let y: tf.Tensor = tf.mul(tf.sub(x, stats.mean), tf.rsqrt(tf.add(stats.variance, epsilon)));
-    if (scale !== undefined) y = tf.mul(y, scale);
-    if (offset !== undefined) y = tf.add(y, offset);
-    return y as T;
+    let a: tf.Tensor = tf.rsqrt(tf.add(stats.variance, epsilon));
+    if (scale !== undefined) a = tf.mul(a, scale);
+    const shift = tf.mul(stats.mean, a);
+    const b = offset !== undefined ? tf.sub(offset, shift) : tf.neg(shift);
+    return tf.add(tf.mul(x, a), b) as T;
   });
 }

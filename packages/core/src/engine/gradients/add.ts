@@ -25,6 +25,7 @@ export const subGradConfig: tf.GradConfig = {
   gradFunc: (dy, saved) => {
     const g = single(dy);
     const [a, b] = saved as [tf.Tensor, tf.Tensor];
-    return { a: () => reduceToShape(g, a.shape), b: () => reduceToShape(tf.neg(g), b.shape) };
+    // Negated after the reduction (the same values: negation is exact), on the smaller tensor.
+    return { a: () => reduceToShape(g, a.shape), b: () => tf.neg(reduceToShape(g, b.shape)) };
   },
 };

@@ -72,3 +72,49 @@ export function unflattenParams(flat: tf.Tensor, layout: FlatLayout): Params {
   });
   return out;
 }
+
+/**
+ * The task-batched {@link flattenParams}: a map of per-task tensors `[T, ...shape]` as one row per
+ * task. Maths: `out[t] = vec(params_t)` where `params_t[n] = params[n][t]`, float32 `[T, P]`.
+ * Differentiable (reshape and concat).
+ * @param params - per-task tensors, `params[n]: [T, ...layout.shapes[i]]`.
+ * @param layout - the layout of ONE task's parameters (from {@link flatLayout} on theta).
+ * @param tasks - `T >= 1`.
+ * @returns float32 `[T, P]`.
+ * @throws MetaLearnError `shapeMismatch` when a tensor is not `[T, ...shape]`.
+ * @example flattenTaskParams(phi, flatLayout(theta, paramNames(theta)), 25) // [25, 1761] for MAML's sinusoid MLP
+ */
+export function flattenTaskParams(params: Params, layout: FlatLayout, tasks: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const parts = layout.names.map((n, i) => {
+      const t = params[n];
+      const want = [tasks, ...layout.shapes[i]!];
+      if (t === undefined || !tf.util.arraysEqual(t.shape, want)) {
+        throw new MetaLearnError('shapeMismatch', `flattenTaskParams: params['${n}'] must be [${want.join(', ')}], got ${t === undefined ? 'nothing' : `[${t.shape.join(', ')}]`}`);
+      }
+      return tf.reshape(t, [tasks, layout.sizes[i]!]);
+    });
+    return (parts.length === 1 ? parts[0]! : tf.concat(parts, 1)) as tf.Tensor2D;
+  });
+}
+
+/**
+ * The inverse of {@link flattenTaskParams}: splits `[T, P]` rows into the layout's named per-task
+ * tensors `[T, ...shape]`. Differentiable (split and reshape).
+ * @param flat - float32 `[T, P]`.
+ * @param layout - the layout of one task's parameters.
+ * @returns a map with the layout's names, each `[T, ...shape]`.
+ * @throws MetaLearnError `shapeMismatch` when `flat` is not `[T, P]`.
+ */
+export function unflattenTaskParams(flat: tf.Tensor, layout: FlatLayout): Params {
+  if (flat.rank !== 2 || flat.shape[1] !== layout.total) {
+    throw new MetaLearnError('shapeMismatch', `unflattenTaskParams: flat must be [T, ${layout.total}], got [${flat.shape.join(', ')}]`);
+  }
+  const tasks = flat.shape[0]!;
+  const pieces = layout.names.length === 1 ? [flat] : tf.split(flat, layout.sizes as number[], 1);
+  const out: Record<string, tf.Tensor> = {};
+  layout.names.forEach((n, i) => {
+    out[n] = tf.reshape(pieces[i]!, [tasks, ...layout.shapes[i]!]);
+  });
+  return out;
+}

@@ -5,9 +5,10 @@
  * condition (TorchOpt's `custom_root` style).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { hessianVectorProduct, MetaLearnError, paramNames, withoutTape, type Params } from '@metalearn/core';
-import { conjugateGradient, type CgReport } from './conjugate-gradient.js';
+import { MetaLearnError, paramNames, withoutTape, type Params } from '@metalearn/core';
+import type { CgReport } from './conjugate-gradient.js';
 import { flatLayout, flattenParams, unflattenParams, type FlatLayout } from './flat-params.js';
+import { solveImplicitTasks } from './implicit-solve.js';
 import type { ParamsLoss } from './proximal.js';
 
 /** How the Hessian-vector products of the support loss are computed. */
@@ -27,13 +28,17 @@ export interface ImplicitGradientOptions {
    */
   readonly hvp?: ImplicitHvpMode;
   /**
-   * Finite-difference probe length `||r v||₂ > 0` (`'finiteDifference'` only): core's
-   * `hessianVectorProduct` is called with `r = fdStep / ||v||₂`. Default 1e-2 (core's default).
+   * Finite-difference probe length `||r v||₂ > 0` (`'finiteDifference'` only): the probe is
+   * `r = fdStep / ||v||₂`, computed on the device (`taskHvpOperator`). Default 1e-2 (core's default).
    */
   readonly fdStep?: number;
   /** Finite-difference scheme; default `'central'` (`O(r²)` for the same two gradients as forward). */
   readonly fdScheme?: 'forward' | 'central';
-  /** Called with CG's report each time the meta-gradient is solved (diagnostics). */
+  /**
+   * Called with CG's report each time the meta-gradient is solved (diagnostics). Giving it makes
+   * CG read its scalars back to the host every iteration ({@link conjugateGradient}); without it
+   * they stay on the device (`conjugateGradientTasks`). Per-task path only.
+   */
   readonly onCgStop?: (report: CgReport) => void;
 }
 
@@ -47,8 +52,9 @@ export interface ImplicitGradientOptions {
  * `d phi* / d theta = (I + H/λ)⁻¹` (symmetric). For any downstream loss `L_query(phi)`, the
  * vector-Jacobian product the backward pass returns is the iMAML meta-gradient
  * `g = (I + H/λ)⁻¹ ∇_phi L_query(phi*)`, computed as the solution of `(I + H/λ) g = ∇_phi L_query`
- * by {@link conjugateGradient} (`cgSteps` iterations, tolerance `cgTol`) on Hessian-vector
- * products of `L_support` at `phi*` (core's `hessianVectorProduct`, exact or finite-difference).
+ * by conjugate gradients (`cgSteps` iterations, tolerance `cgTol`; `solveImplicitTasks` with one
+ * task: no host read per iteration unless `onCgStop` asks for a report) on Hessian-vector
+ * products of `L_support` at `phi*` (`taskHvpOperator`: exact, or finite-difference).
  * `I + H/λ` is positive definite when the smallest eigenvalue of `H` exceeds `-λ`; otherwise CG
  * stops at the first direction of non-positive curvature (reported through `onCgStop`).
  *
@@ -78,7 +84,7 @@ export interface ImplicitGradientOptions {
  */
 export function implicitFastWeights(theta: Params, phiStar: Params, supportLoss: ParamsLoss, options: ImplicitGradientOptions): Params {
   const fn = 'implicitFastWeights';
-  checkOptions(options, fn);
+  checkImplicitGradientOptions(options, fn);
   const names = paramNames(theta);
   if (names.length === 0) throw new MetaLearnError('invalidArgument', `${fn}: theta has no parameter`);
   const phiNames = paramNames(phiStar);
@@ -101,31 +107,26 @@ export function implicitFastWeights(theta: Params, phiStar: Params, supportLoss:
   return phi;
 }
 
-/** `(I + H/λ)⁻¹ dy` as one gradient tensor per name of the layout (the customGrad's backward). */
+/**
+ * `(I + H/λ)⁻¹ dy` as one gradient tensor per name of the layout (the customGrad's backward):
+ * {@link solveImplicitTasks} with one task (`[1, P]`), so CG keeps its scalars on the device
+ * unless `onCgStop` asks for a report.
+ */
 function implicitMetaGradient(dy: tf.Tensor, phiFlat: tf.Tensor, supportLoss: ParamsLoss, layout: FlatLayout, o: ImplicitGradientOptions): tf.Tensor[] {
   return withoutTape(() => tf.tidy(() => {
-    const loss = (x: tf.Tensor): tf.Scalar => supportLoss(unflattenParams(x, layout));
-    const mode = o.hvp ?? 'exact';
-    const fdStep = o.fdStep ?? 1e-2;
-    const scheme = o.fdScheme ?? 'central';
-    const matvec = (v: tf.Tensor): tf.Tensor => {
-      let hv: tf.Tensor;
-      if (mode === 'exact') {
-        hv = hessianVectorProduct(loss, phiFlat, v, { mode: 'exact' });
-      } else {
-        const vNorm = Math.sqrt(tf.tidy(() => tf.sum(tf.square(v))).dataSync()[0]!);
-        hv = vNorm === 0 ? tf.zerosLike(v) : hessianVectorProduct(loss, phiFlat, v, { mode: 'finiteDifference', r: fdStep / vNorm, scheme });
-      }
-      return tf.add(v, tf.div(hv, o.lambda));
-    };
-    // Zero CG steps: the first-order approximation (I + H/λ)⁻¹ ≈ I, as the official code's cg_steps <= 1.
-    const g = o.cgSteps === 0 ? tf.clone(dy) : conjugateGradient(matvec, dy, { maxIters: o.cgSteps, ...(o.cgTol !== undefined && { tol: o.cgTol }), ...(o.onCgStop && { onStop: o.onCgStop }) });
-    const pieces = unflattenParams(g, layout);
+    const row = [1, layout.total];
+    const loss = (x: tf.Tensor): tf.Scalar => supportLoss(unflattenParams(tf.reshape(x, [layout.total]), layout));
+    const g = solveImplicitTasks(tf.reshape(dy, row), tf.reshape(phiFlat, row), loss, o);
+    const pieces = unflattenParams(tf.reshape(g, [layout.total]), layout);
     return layout.names.map((n) => pieces[n]!);
   }));
 }
 
-function checkOptions(o: ImplicitGradientOptions, fn: string): void {
+/**
+ * Validates {@link ImplicitGradientOptions}.
+ * @throws MetaLearnError `invalidArgument` naming the first option out of range.
+ */
+export function checkImplicitGradientOptions(o: ImplicitGradientOptions, fn: string): void {
   if (o === null || typeof o !== 'object') throw new MetaLearnError('invalidArgument', `${fn}: options must be an object`);
   if (!(Number.isFinite(o.lambda) && o.lambda > 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.lambda must be a finite number > 0, got ${String(o.lambda)}`);
   if (!(Number.isInteger(o.cgSteps) && o.cgSteps >= 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.cgSteps must be an integer >= 0, got ${String(o.cgSteps)}`);

@@ -5,11 +5,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   applyModel, disposeParams, MetaLearnError, taskLoss,
-  type Adaptation, type ApplyContext, type InnerSolver, type InnerSolverInput, type Params, type TaskSpec,
+  type Adaptation, type ApplyContext, type InnerSolver, type InnerSolverInput, type Params, type TaskBatchAdaptation, type TaskBatchInput, type TaskSpec,
 } from '@metalearn/core';
 import { implicitFastWeights } from './implicit-gradient.js';
 import { resolveImplicitSolverOptions, type ImplicitSolverOptions } from './options.js';
 import { solveProximal, type ParamsLoss } from './proximal.js';
+import { adaptTasksImplicit } from './task-batched.js';
 
 /** The solver's registry name. */
 export const IMPLICIT_SOLVER = 'implicit';
@@ -44,6 +45,13 @@ const CONTEXT: ApplyContext = { training: true };
  * and CG tolerances), not the derivative of the truncated loop. At evaluation
  * (`metaTraining: false`) the fast weights are `phi*` itself (`evalInnerSteps` steps), with no
  * gradient path.
+ *
+ * Task-batched (`adaptTasks`, {@link adaptTasksImplicit}): the `T` same-shaped tasks of a
+ * meta-batch adapted in one computation when the backbone and head have `applyTasks` (MLP and
+ * linear head): per-task fast weights `[T, ...shape]`, the proximal inner loops as one loop on
+ * `Σ_t L_t`, and the implicit meta-gradient's CG for all tasks at once on batched HVPs with
+ * per-task scalars on the device. It declines (returns `undefined`: core's meta-objective then
+ * loops over the tasks with `adapt`) for a backbone or head without `applyTasks` (Conv-4).
  *
  * Has no meta-parameters of its own (`initParams` returns `{}`).
  *
@@ -84,6 +92,9 @@ export function createImplicitSolver(options: ImplicitSolverOptions = {}): Inner
         predict: (x: tf.Tensor) => applyModel(backbone, head, phi, x, CONTEXT),
         fastWeights: phi,
       };
+    },
+    adaptTasks(input: TaskBatchInput): TaskBatchAdaptation | undefined {
+      return adaptTasksImplicit(o, input, CONTEXT);
     },
   };
 }

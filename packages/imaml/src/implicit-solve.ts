@@ -1,0 +1,48 @@
+/**
+ * The linear solve of iMAML's implicit meta-gradient for `T` tasks at once:
+ * `(I + H_t/λ) g_t = dy_t` for every row `t`, by conjugate gradients on Hessian-vector products.
+ * Shared by the per-task wrapper (`T = 1`) and the task-batched one.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MetaLearnError } from '@metalearn/core';
+import { conjugateGradient } from './conjugate-gradient.js';
+import type { ImplicitGradientOptions } from './implicit-gradient.js';
+import { conjugateGradientTasks } from './task-conjugate-gradient.js';
+import { taskHvpOperator, type TaskBatchedLoss } from './task-hvp.js';
+
+/**
+ * `g_t = (I + H_t/λ)⁻¹ dy_t` for every task `t`, `H_t = ∇²L_t(phi*_t)` the Hessian of task `t`'s
+ * support loss at its inner solution (the rows of `phiFlat`).
+ *
+ * The operator `v ↦ v + [H_t v_t]_t / λ` ({@link taskHvpOperator}: one batched exact or
+ * finite-difference HVP of `J = Σ_t L_t` for every task) is inverted by
+ * {@link conjugateGradientTasks}: `cgSteps` iterations, per-task scalars `[T, 1]` on the device,
+ * no host read. With `onCgStop` (diagnostics, `T = 1` only) the host-side
+ * {@link conjugateGradient} runs instead, which reads its scalars back each iteration and stops
+ * early at the tolerance; both give the same `g` to float32 rounding. `cgSteps = 0` gives
+ * `g = dy` (the first-order approximation `(I + H/λ)⁻¹ ≈ I`, as the official code's `cg_steps <= 1`).
+ *
+ * Call it off every tape (`withoutTape`): the result is a constant.
+ * @param dy - float32 `[T, P]`, `∇_phi L_query` per task.
+ * @param phiFlat - float32 `[T, P]`, the inner solutions.
+ * @param loss - `J(x) = Σ_t L_t(x_t)` for `x: [T, P]`.
+ * @param o - `lambda`, `cgSteps`, `cgTol`, `hvp`, `fdStep`, `fdScheme`, `onCgStop`.
+ * @returns float32 `[T, P]`; the caller owns it.
+ * @throws MetaLearnError `invalidArgument` when `onCgStop` is given with `T > 1`.
+ * @see Rajeswaran, Finn, Kakade & Levine 2019, "Meta-Learning with Implicit Gradients", eq. 6 and Algorithm 2.
+ */
+export function solveImplicitTasks(dy: tf.Tensor, phiFlat: tf.Tensor, loss: TaskBatchedLoss, o: ImplicitGradientOptions): tf.Tensor {
+  if (o.cgSteps === 0) return tf.clone(dy);
+  const tasks = dy.shape[0]!;
+  if (o.onCgStop !== undefined && tasks !== 1) {
+    throw new MetaLearnError('invalidArgument', `solveImplicitTasks: options.onCgStop reports one CG solve; it needs T = 1, got T = ${tasks}`);
+  }
+  return tf.tidy(() => {
+    const hvp = taskHvpOperator(loss, phiFlat, {
+      mode: o.hvp ?? 'exact', ...(o.fdStep !== undefined && { fdStep: o.fdStep }), ...(o.fdScheme !== undefined && { fdScheme: o.fdScheme }),
+    });
+    const matvec = (v: tf.Tensor): tf.Tensor => tf.tidy(() => tf.add(v, tf.div(hvp(v), o.lambda)));
+    const cg = { maxIters: o.cgSteps, ...(o.cgTol !== undefined && { tol: o.cgTol }) };
+    return o.onCgStop !== undefined ? conjugateGradient(matvec, dy, { ...cg, onStop: o.onCgStop }) : conjugateGradientTasks(matvec, dy, cg);
+  });
+}

@@ -32,7 +32,10 @@ export interface ImplicitGradientOptions {
    * `r = fdStep / ||v||₂`, computed on the device (`taskHvpOperator`). Default 1e-2 (core's default).
    */
   readonly fdStep?: number;
-  /** Finite-difference scheme; default `'central'` (`O(r²)` for the same two gradients as forward). */
+  /**
+   * Finite-difference scheme; default `'central'` (error `O(r²)`, two support gradients per product);
+   * `'forward'`: error `O(r)`, one support gradient per product (the gradient at `phi*` is computed once per solve).
+   */
   readonly fdScheme?: 'forward' | 'central';
   /**
    * Called with CG's report each time the meta-gradient is solved (diagnostics). Giving it makes

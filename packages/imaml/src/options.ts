@@ -18,12 +18,13 @@ import type { InnerOptimizerName } from './proximal.js';
  * - `innerMomentum` (default 0.9): the momentum of `'momentum'` and `'nesterov'`, in `(0, 1)`.
  * - `cgSteps` (default 5, as the paper's and TorchOpt's experiments): conjugate-gradient
  *   iterations for the meta-gradient; 0 gives the first-order approximation `g = ∇_phi L_query`.
- * - `cgTol` (default 1e-6): CG's relative residual tolerance (stops earlier when reached).
+ * - `cgTol` (default 1e-6): CG's relative residual tolerance, per task (a task whose residual
+ *   reaches it keeps its solution; the iterations run on, on the device, without host reads).
  * - `hvp` (default `'exact'`): Hessian-vector products by double backward, or `'finiteDifference'`
- *   (two support gradients per product, no second-order graph).
+ *   (support gradients at shifted points, no second-order graph).
  * - `fdStep` (default 1e-2): finite-difference probe length `||r v||` (so `r = fdStep / ||v||`).
- * - `fdScheme` (default `'central'`): `'forward'` (error `O(r)`) or `'central'` (`O(r²)`), both two
- *   gradients per product.
+ * - `fdScheme` (default `'central'`): `'forward'` (error `O(r)`, one support gradient per product)
+ *   or `'central'` (`O(r²)`, two).
  */
 export interface ImplicitSolverOptions {
   readonly lambda?: number;

@@ -71,7 +71,11 @@ export function conjugateGradientTasks(matvec: MatVec, b: tf.Tensor, options: Ta
   };
 
   return tf.tidy(() => {
-    let x: tf.Tensor = tf.zerosLike(b);
+    const zeros = tf.zerosLike(b);
+    // A per-task flag [T, 1] as a full [T, P] mask: tf.where would broadcast it with a Tile
+    // kernel (slow for bool on wasm); a broadcast add and a comparison are two cheap element-wise ops.
+    const rows = (flag: tf.Tensor): tf.Tensor => tf.greater(tf.add(zeros, tf.cast(flag, 'float32')), 0.5);
+    let x: tf.Tensor = zeros;
     if (tol >= 1 || maxIters === 0) return x;
     let r: tf.Tensor = b;
     let p: tf.Tensor = b;
@@ -84,19 +88,20 @@ export function conjugateGradientTasks(matvec: MatVec, b: tf.Tensor, options: Ta
         const pAp = dot(p, ap);
         const curved = tf.logicalAnd(tf.greater(pAp, 0), tf.less(pAp, Infinity)); // false for NaN too
         // Non-positive curvature at the first iteration: x = b (the solution for A = I).
-        const xIn = k === 0 ? tf.where(tf.logicalAnd(active, tf.logicalNot(curved)), b, x) : x;
+        const xIn = k === 0 ? tf.where(rows(tf.logicalAnd(active, tf.logicalNot(curved))), b, x) : x;
         const live = tf.logicalAnd(active, curved);
+        const liveRows = rows(live);
         const alpha = tf.where(live, tf.div(rr, pAp), tf.zerosLike(rr));
-        const xNext = tf.where(live, tf.add(xIn, tf.mul(alpha, p)), xIn);
-        const rNext = tf.where(live, tf.sub(r, tf.mul(alpha, ap)), r);
+        const xNext = tf.where(liveRows, tf.add(xIn, tf.mul(alpha, p)), xIn);
+        const rNext = tf.where(liveRows, tf.sub(r, tf.mul(alpha, ap)), r);
         const rrNext = dot(rNext, rNext);
         const stillActive = tf.logicalAnd(live, tf.greater(rrNext, threshold));
         const rrKept = tf.where(live, rrNext, rr);
-        const pNext = k + 1 < maxIters ? tf.where(stillActive, tf.add(rNext, tf.mul(tf.div(rrNext, rr), p)), p) : p;
+        const pNext = k + 1 < maxIters ? tf.where(rows(stillActive), tf.add(rNext, tf.mul(tf.div(rrNext, rr), p)), p) : p;
         return { x: xNext, r: rNext, p: pNext, rr: rrKept, active: stillActive };
       });
       // Free the previous iterate now (memory flat in K), never b itself or a tensor carried over.
-      const kept = new Set<tf.Tensor>([b, state.x, state.r, state.p, state.rr, state.active]);
+      const kept = new Set<tf.Tensor>([b, zeros, state.x, state.r, state.p, state.rr, state.active]);
       for (const old of [x, r, p, rr, active]) if (!kept.has(old)) old.dispose();
       x = state.x;
       r = state.r;

@@ -38,9 +38,8 @@ export interface ImplicitGradientOptions {
    */
   readonly fdScheme?: 'forward' | 'central';
   /**
-   * Called with CG's report each time the meta-gradient is solved (diagnostics). Giving it makes
-   * CG read its scalars back to the host every iteration ({@link conjugateGradient}); without it
-   * they stay on the device (`conjugateGradientTasks`). Per-task path only.
+   * Called with CG's report each time the meta-gradient is solved (diagnostics). Per-task path
+   * only (the task-batched `implicitTaskFastWeights` solves every task at once, without reports).
    */
   readonly onCgStop?: (report: CgReport) => void;
 }
@@ -55,9 +54,9 @@ export interface ImplicitGradientOptions {
  * `d phi* / d theta = (I + H/λ)⁻¹` (symmetric). For any downstream loss `L_query(phi)`, the
  * vector-Jacobian product the backward pass returns is the iMAML meta-gradient
  * `g = (I + H/λ)⁻¹ ∇_phi L_query(phi*)`, computed as the solution of `(I + H/λ) g = ∇_phi L_query`
- * by conjugate gradients (`cgSteps` iterations, tolerance `cgTol`; `solveImplicitTasks` with one
- * task: no host read per iteration unless `onCgStop` asks for a report) on Hessian-vector
- * products of `L_support` at `phi*` (`taskHvpOperator`: exact, or finite-difference).
+ * by {@link conjugateGradient} (`cgSteps` iterations, tolerance `cgTol`; `solveImplicitTasks`
+ * with one task) on Hessian-vector products of `L_support` at `phi*` (`taskHvpOperator`: exact,
+ * or finite-difference with the probe computed on the device: no host read per product).
  * `I + H/λ` is positive definite when the smallest eigenvalue of `H` exceeds `-λ`; otherwise CG
  * stops at the first direction of non-positive curvature (reported through `onCgStop`).
  *
@@ -112,8 +111,7 @@ export function implicitFastWeights(theta: Params, phiStar: Params, supportLoss:
 
 /**
  * `(I + H/λ)⁻¹ dy` as one gradient tensor per name of the layout (the customGrad's backward):
- * {@link solveImplicitTasks} with one task (`[1, P]`), so CG keeps its scalars on the device
- * unless `onCgStop` asks for a report.
+ * {@link solveImplicitTasks} with one task (`[1, P]`).
  */
 function implicitMetaGradient(dy: tf.Tensor, phiFlat: tf.Tensor, supportLoss: ParamsLoss, layout: FlatLayout, o: ImplicitGradientOptions): tf.Tensor[] {
   return withoutTape(() => tf.tidy(() => {

@@ -18,8 +18,8 @@ import type { InnerOptimizerName } from './proximal.js';
  * - `innerMomentum` (default 0.9): the momentum of `'momentum'` and `'nesterov'`, in `(0, 1)`.
  * - `cgSteps` (default 5, as the paper's and TorchOpt's experiments): conjugate-gradient
  *   iterations for the meta-gradient; 0 gives the first-order approximation `g = ∇_phi L_query`.
- * - `cgTol` (default 1e-6): CG's relative residual tolerance, per task (a task whose residual
- *   reaches it keeps its solution; the iterations run on, on the device, without host reads).
+ * - `cgTol` (default 1e-6): CG's relative residual tolerance, per task (task by task CG stops
+ *   there; task-batched, a task whose residual reaches it keeps its solution while the others go on).
  * - `hvp` (default `'exact'`): Hessian-vector products by double backward, or `'finiteDifference'`
  *   (support gradients at shifted points, no second-order graph).
  * - `fdStep` (default 1e-2): finite-difference probe length `||r v||` (so `r = fdStep / ||v||`).

@@ -11,6 +11,7 @@ import type { Head } from '../head.js';
 import type { Adaptation, InnerSolver, TaskSpec } from '../inner-solver.js';
 import type { EpisodeScore, Learner, LearnerState, MetaGradient, MetaGradientOptions, MetaTrainMetrics, ParamSnapshot } from '../learner.js';
 import { taskLoss } from '../losses.js';
+import { supportsTaskBatch } from '../task-batch.js';
 import { initModel } from '../model.js';
 import { disposeParams, mapParams, paramNames, type Params } from '../params.js';
 import { deriveSeed } from '../random.js';
@@ -124,8 +125,12 @@ export function createLearner(options: CreateLearnerOptions): Learner {
   const shapes: ParamShapes = new Map(names.map((n) => [n, variables[n]!.shape]));
 
   /**
-   * `Σ_i ∇ objective_i` over `tasks` (one tape over the part: the solver's inner gradients are
-   * recorded on it, so a second-order solver gives the exact MAML meta-gradient), read into arrays.
+   * `Σ_i ∇ objective_i` over `tasks`, read into arrays. A meta-batch that runs task-batched is one
+   * tape; otherwise each task gets a tape of its own (the solver's inner gradients are recorded on
+   * it, so a second-order solver gives the exact MAML meta-gradient) and the gradients are summed:
+   * the same sum, with one task's graph alive at a time instead of the whole meta-batch's (peak
+   * memory of second-order MAML on Conv-4 divided by about the meta-batch size, as PyTorch's
+   * per-task `backward()`).
    */
   const computeMetaGradient = (tasks: MetaBatch, options?: MetaGradientOptions): MetaGradient => {
     const { firstTask, caller } = resolveMetaGradientCall(tasks, options, spec, backbone.inputShape);
@@ -133,20 +138,33 @@ export function createLearner(options: CreateLearnerOptions): Learner {
     const varList = names.map((n) => variables[n]!);
     const finalLosses: tf.Tensor[] = [];
     const hits: tf.Tensor[] = [];
+    const batched = outer.vectorise !== 'off' && tasks.length > 1 && typeof solver.adaptTasks === 'function' && supportsTaskBatch(backbone, head);
+    const groups: MetaBatch[] = batched ? [tasks] : tasks.map((t) => [t]);
     try {
-      let objective = NaN;
+      let objective = 0;
       let sums: Record<string, Float32Array> = {};
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => {
-          const o = metaObjective({ backbone, head, solver, theta: thetaView(), solverParams: solverView(), spec, metaStep, tasks, ...(outer.vectorise !== undefined ? { vectorise: outer.vectorise } : {}) });
-          finalLosses.push(...o.finalLosses);
-          hits.push(...o.hits);
-          return o.sum;
-        }, varList);
-        objective = value.dataSync()[0]!;
-        if (!Number.isFinite(objective)) return;
-        sums = readParamArrays(Object.fromEntries(names.map((n) => [n, grads[variables[n]!.name]])), shapes);
-      });
+      for (const group of groups) {
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => {
+            const o = metaObjective({ backbone, head, solver, theta: thetaView(), solverParams: solverView(), spec, metaStep, tasks: group, ...(outer.vectorise !== undefined ? { vectorise: outer.vectorise } : {}) });
+            finalLosses.push(...o.finalLosses);
+            hits.push(...o.hits);
+            return o.sum;
+          }, varList);
+          objective += value.dataSync()[0]!;
+          if (!Number.isFinite(objective)) return;
+          const part = readParamArrays(Object.fromEntries(names.map((n) => [n, grads[variables[n]!.name]])), shapes);
+          if (group === groups[0]) sums = part;
+          else {
+            for (const n of names) {
+              const acc = sums[n]!;
+              const add = part[n]!;
+              for (let j = 0; j < acc.length; j++) acc[j]! += add[j]!;
+            }
+          }
+        });
+        if (!Number.isFinite(objective)) break;
+      }
       const losses = readAll(finalLosses);
       if (!Number.isFinite(objective)) {
         const bad = losses.flatMap((l, i) => (Number.isFinite(l) ? [] : [`tasks[${firstTask + i}]`]));

@@ -190,9 +190,9 @@ for (const backend of backends) {
         tasks.forEach((e, i) => {
           const one = s.solver.adapt({ backbone: s.backbone, head: s.head, theta: s.theta, solverParams: {}, support: e.support, task: s.spec, metaTraining });
           for (const n of Object.keys(s.theta)) {
-            const fb = batched.fastWeights![n]!;
+            const fb: tf.Tensor = batched.fastWeights![n]!;
             assert.deepEqual(fb.shape, [tasks.length, ...s.theta[n]!.shape], `${n}: per task`);
-            const d = tf.max(tf.abs(tf.sub(tf.gather(fb, i), one.fastWeights![n]!))).dataSync()[0]!;
+            const d: number = tf.max(tf.abs(tf.sub(tf.gather(fb, i), one.fastWeights![n]!))).dataSync()[0]!;
             const sc = tf.max(tf.abs(one.fastWeights![n]!)).dataSync()[0]!;
             assert.ok(d <= REL * sc, `task ${i} ${n}: fast weights differ by ${d} (scale ${sc})`);
           }

@@ -13,6 +13,7 @@
 // - host reads of tensor values (dataSync, data, arraySync, array, buffer[Sync]; kernels' own
 //   internal reads aside) during the meta-gradient: none task-batched; in the per-task loop exactly
 //   CG's scalars, T (1 + 2 cgSteps), none per Hessian-vector product, exact or finite-difference;
+// - adaptTasks and implicitTaskFastWeights reject malformed inputs with MetaLearnError naming them;
 // - tf.memory().numTensors is back to its start.
 // Setup: theta drawn with std 0.3 (a "meta-trained-like" net, so H matters), λ = 50, innerLr 0.004
 // (the proximal objective's curvature stays below 2/innerLr), cgSteps 5, cgTol 0 (fixed iteration
@@ -28,11 +29,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  availableBackends, createConv4, createLinearHead, createMlp, disposeEpisode, disposeParams, initEngine, initModel, metaObjective,
+  availableBackends, createConv4, createLinearHead, createMlp, disposeEpisode, disposeParams, initEngine, initModel, MetaLearnError, metaObjective,
   type Backbone, type Episode, type Head, type InnerSolver, type Params, type TaskSpec,
 } from '@metalearn/core';
 import { sinusoidEpisodes, syntheticEpisode } from '@metalearn/core/testing';
-import { createImplicitSolver, type ImplicitSolverOptions } from '@metalearn/imaml';
+import { createImplicitSolver, implicitTaskFastWeights, type ImplicitSolverOptions } from '@metalearn/imaml';
 
 const backends = await availableBackends();
 const REL = 1e-5;
@@ -275,4 +276,21 @@ test('adaptTasks rejects a malformed stacked support set', async () => {
   });
   assert.equal(tf.memory().numTensors, start);
   disposeParams(s.theta);
+});
+
+test('implicitTaskFastWeights rejects onCgStop, a bad task count and inner solutions without the task dimension', async () => {
+  await initEngine({ backend: 'cpu', log: () => {} });
+  const start = tf.memory().numTensors;
+  tf.tidy(() => {
+    const theta = { w: tf.ones([2, 3]) };
+    const phiStar = { w: tf.ones([4, 2, 3]) };
+    const loss = (p: Params) => tf.sum(tf.square(p['w']!)) as tf.Scalar;
+    const is = (kind: 'invalidArgument' | 'shapeMismatch', pattern: RegExp) => (e: unknown) => MetaLearnError.is(e, kind) && pattern.test(e.message);
+    assert.throws(() => implicitTaskFastWeights(theta, phiStar, loss, [], 4, { lambda: 1, cgSteps: 2, onCgStop: () => {} } as never), is('invalidArgument', /^implicitTaskFastWeights: options\.onCgStop is not supported/));
+    assert.throws(() => implicitTaskFastWeights(theta, phiStar, loss, [], 0, { lambda: 1, cgSteps: 2 }), is('invalidArgument', /tasks must be an integer >= 1, got 0/));
+    assert.throws(() => implicitTaskFastWeights(theta, phiStar, loss, [], 4, { lambda: 0, cgSteps: 2 }), is('invalidArgument', /options\.lambda must be a finite number > 0/));
+    assert.throws(() => implicitTaskFastWeights(theta, { w: tf.ones([2, 3]) }, loss, [], 4, { lambda: 1, cgSteps: 2 }), is('shapeMismatch', /flattenTaskParams: params\['w'\] must be \[4, 2, 3\], got \[2, 3\]/));
+    assert.throws(() => implicitTaskFastWeights(theta, { v: tf.ones([4, 2, 3]) }, loss, [], 4, { lambda: 1, cgSteps: 2 }), is('shapeMismatch', /phiStar must have the names of theta/));
+  });
+  assert.equal(tf.memory().numTensors, start);
 });

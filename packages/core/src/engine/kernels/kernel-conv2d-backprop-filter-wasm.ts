@@ -9,7 +9,8 @@
  * P[m, (a, b, i)] = x[n, p sh + a - pt, q sw + b - pl, i]. P is built by copying runs of Ci
  * contiguous channels (a memory copy, no arithmetic) and the product runs on XNNPACK
  * ({@link xnnMatMulInto}), in blocks of at most {@link PATCH_BLOCK_FLOATS} patch values (the
- * blocks' products summed), so the extra memory stays bounded for large images. This does only
+ * blocks' products summed), so the extra memory stays bounded for large images; XNNPACK packs
+ * its B operand on every call, so B is the smaller of dy and P (see {@link fewTapsFilterGrad}). This does only
  * the N Ho Wo fh fw Ci Co multiply-adds of the gradient, and no whole-tensor 4-D transpose: the
  * earlier route (a dilated XNNPACK Conv2D on x transposed to [Ci, H, W, N]) spent most of its time
  * in that transpose (6.5 ms of 25 ms on [75, 14, 14, 64], 3x3x64x64, stride 2).
@@ -60,6 +61,7 @@ export const conv2dBackpropFilterWasm: tf.KernelFunc = ({ inputs, backend, attrs
   const positions = batchSize * outHeight * outWidth;
   const out = wasm.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
   if (taps * outChannels === 0) return out;
+  if (taps < outChannels && positions * taps <= PATCH_BLOCK_FLOATS) return fewTapsFilterGrad(wasm, backend, x, dy, out, info, positions, taps);
   const blockRows = Math.max(1, Math.min(positions, Math.floor(PATCH_BLOCK_FLOATS / taps)));
   const blocks = Math.ceil(positions / blockRows);
   const acc = blocks > 1 ? new Float32Array(taps * outChannels) : undefined; // dW summed over blocks
@@ -95,9 +97,48 @@ export const conv2dBackpropFilterWasm: tf.KernelFunc = ({ inputs, backend, attrs
 };
 
 /**
+ * dW when the patch matrix is the smaller operand (fh fw Ci < Co, e.g. a first layer on one
+ * channel): dW^T = dy^T P, `[Co, M] x [M, fh fw Ci]`, so XNNPACK packs P rather than the larger
+ * dy; dy^T by wasm's 2-D Transpose, dW^T transposed into `out` here (fh fw Ci Co values).
+ */
+function fewTapsFilterGrad(
+  wasm: WasmBackendInternals,
+  backend: unknown,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  out: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  positions: number,
+  taps: number,
+): tf.TensorInfo {
+  const co = info.outChannels;
+  const heap = backend as unknown as WasmHeapReader;
+  const patches = wasm.makeOutput([positions, taps], 'float32');
+  const product = wasm.makeOutput([co, taps], 'float32');
+  let dyT: tf.TensorInfo | undefined;
+  try {
+    dyT = callKernel('Transpose', 'wasm', backend, { x: { ...dy, shape: [positions, co] } }, { perm: [1, 0] });
+    fillPatches(heapFloat32(heap), heapOffset(wasm, x) / 4, heapOffset(wasm, patches) / 4, 0, positions, info, info.padInfo.top, info.padInfo.left);
+    xnnMatMulInto(wasm, heapOffset(wasm, dyT), heapOffset(wasm, patches), heapOffset(wasm, product), co, positions, taps);
+    const prod = heap.typedArrayFromHeap(product);
+    const dw = heap.typedArrayFromHeap(out);
+    for (let o = 0; o < co; o++) for (let t = 0; t < taps; t++) dw[t * co + o] = prod[o * taps + t]!;
+    return out;
+  } catch (err) {
+    wasm.disposeData(out.dataId);
+    throw err;
+  } finally {
+    wasm.disposeData(patches.dataId);
+    wasm.disposeData(product.dataId);
+    if (dyT !== undefined) wasm.disposeData(dyT.dataId);
+  }
+}
+
+/**
  * Writes the patch rows m0..m0+rows-1 of x: `P[r, (a, b, i)] = x[n, p sh + a - pt, q sw + b - pl, i]`
- * for m = m0 + r = (n, p, q), 0 where the tap falls outside x. Runs of Ci channels are copied
- * within the heap (`copyWithin`: no allocation per run).
+ * for m = m0 + r = (n, p, q), 0 where the tap falls outside x. Runs of channels are copied within
+ * the heap (`copyWithin`: no allocation per run): fw Ci values per filter row when the row's taps
+ * are all inside x, else Ci per tap.
  * @param heap - the whole wasm heap as float32.
  * @param xAt - index in `heap` of `x: float32 [N, H, W, Ci]`.
  * @param pAt - index in `heap` of `P: float32 [rows, fh fw Ci]`, overwritten.
@@ -121,6 +162,13 @@ function fillPatches(heap: Float32Array, xAt: number, pAt: number, m0: number, r
         continue;
       }
       const imageRow = (n * inHeight + h) * inWidth;
+      const w0 = q * sw - padLeft;
+      if (w0 >= 0 && w0 + fw <= inWidth) {
+        // The fw taps of this row are fw adjacent pixels: one run of fw Ci values.
+        const src = xAt + (imageRow + w0) * ci;
+        heap.copyWithin(tapRow, src, src + fw * ci);
+        continue;
+      }
       for (let tb = 0; tb < fw; tb++) {
         const w = q * sw + tb - padLeft;
         const dst = tapRow + tb * ci;

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ApplyContext, Backbone } from './backbone.js';
 import { MetaLearnError } from './errors.js';
 import type { Head } from './head.js';
+import type { TaskBatchInput } from './inner-solver.js';
 import { subParams, type Params } from './params.js';
 
 /**
@@ -54,4 +55,33 @@ export function applyModelTasks(backbone: Backbone, head: Head, theta: Params, x
 export function tileForTasks(t: tf.Tensor, tasks: number): tf.Tensor {
   if (!(Number.isInteger(tasks) && tasks >= 1)) throw new MetaLearnError('invalidArgument', `tileForTasks: tasks must be an integer >= 1, got ${tasks}`);
   return tf.tidy(() => tf.add(tf.zeros([tasks, ...t.shape.map(() => 1)]), t));
+}
+
+/**
+ * Checks a solver's task-batched input: `input.tasks = T` an integer >= 1, the stacked support
+ * set `support.x` float32 `[T, N_s, ...]` and `support.y` `[T, N_s, ...]` (live tensors, the same
+ * `N_s >= 1`), and `task.kind` 'classification' or 'regression'.
+ * @param input - what `InnerSolver.adaptTasks` received.
+ * @param caller - the function named in errors, e.g. `'gradient.adaptTasks'`.
+ * @returns `T`.
+ * @throws MetaLearnError `invalidArgument` (not an object, bad `tasks`, missing or disposed
+ *   tensors, bad `task.kind`) or `shapeMismatch` (the support set's leading dimensions), naming
+ *   the field and `caller`.
+ */
+export function checkTaskBatchInput(input: TaskBatchInput, caller: string): number {
+  if (input === null || typeof input !== 'object') throw new MetaLearnError('invalidArgument', `${caller}: input must be a TaskBatchInput object`);
+  const { support, task, tasks } = input;
+  if (!(Number.isInteger(tasks) && tasks >= 1)) throw new MetaLearnError('invalidArgument', `${caller}: input.tasks must be an integer >= 1, got ${String(tasks)}`);
+  if (!(support?.x instanceof tf.Tensor) || !(support?.y instanceof tf.Tensor)) {
+    throw new MetaLearnError('invalidArgument', `${caller}: input.support must have tensors x and y`);
+  }
+  if (support.x.isDisposed || support.y.isDisposed) throw new MetaLearnError('invalidArgument', `${caller}: input.support.x and .y must not be disposed`);
+  const { x, y } = support;
+  if (x.rank < 2 || y.rank < 2 || x.shape[0] !== tasks || y.shape[0] !== tasks || x.shape[1] !== y.shape[1] || x.shape[1] === 0) {
+    throw new MetaLearnError('shapeMismatch', `${caller}: input.support.x [${x.shape.join(', ')}] and input.support.y [${y.shape.join(', ')}] must be [${tasks}, N_s, ...] with the same N_s >= 1 (T = input.tasks = ${tasks})`);
+  }
+  if (task?.kind !== 'classification' && task?.kind !== 'regression') {
+    throw new MetaLearnError('invalidArgument', `${caller}: input.task.kind must be 'classification' or 'regression', got '${String(task?.kind)}'`);
+  }
+  return tasks;
 }

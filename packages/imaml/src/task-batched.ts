@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  applyModelTasks, disposeParams, MetaLearnError, paramNames, supportsTaskBatch, taskBatchLosses, tileForTasks, withoutTape,
+  applyModelTasks, checkTaskBatchInput, disposeParams, MetaLearnError, paramNames, supportsTaskBatch, taskBatchLosses, tileForTasks, withoutTape,
   type ApplyContext, type Params, type TaskBatchAdaptation, type TaskBatchInput,
 } from '@metalearn/core';
 import { implicitTaskFastWeights } from './implicit-gradient-tasks.js';
@@ -47,7 +47,7 @@ const CALLER = 'implicit solver.adaptTasks';
  */
 export function adaptTasksImplicit(o: ResolvedImplicitSolverOptions, input: TaskBatchInput, context: ApplyContext): TaskBatchAdaptation | undefined {
   if (!supportsTaskBatch(input.backbone, input.head)) return undefined;
-  const tasks = checkTaskBatchInput(input);
+  const tasks = checkTaskBatchInput(input, CALLER);
   const { backbone, head, support, task, theta } = input;
   const names = paramNames(theta);
   if (names.length === 0) throw new MetaLearnError('invalidArgument', `${CALLER}: theta has no parameter`);
@@ -76,23 +76,4 @@ export function adaptTasksImplicit(o: ResolvedImplicitSolverOptions, input: Task
     predict: (x: tf.Tensor) => applyModelTasks(backbone, head, phi, x, context),
     fastWeights: phi,
   };
-}
-
-/** Checks the stacked support set against `input.tasks`; returns `T`. */
-function checkTaskBatchInput(input: TaskBatchInput): number {
-  if (input === null || typeof input !== 'object') throw new MetaLearnError('invalidArgument', `${CALLER}: input must be a TaskBatchInput object`);
-  const { support, task, tasks } = input;
-  if (!(Number.isInteger(tasks) && tasks >= 1)) throw new MetaLearnError('invalidArgument', `${CALLER}: input.tasks must be an integer >= 1, got ${String(tasks)}`);
-  if (!(support?.x instanceof tf.Tensor) || !(support?.y instanceof tf.Tensor)) {
-    throw new MetaLearnError('invalidArgument', `${CALLER}: input.support must have tensors x and y`);
-  }
-  if (support.x.isDisposed || support.y.isDisposed) throw new MetaLearnError('invalidArgument', `${CALLER}: input.support.x and .y must not be disposed`);
-  const { x, y } = support;
-  if (x.rank < 2 || y.rank < 2 || x.shape[0] !== tasks || y.shape[0] !== tasks || x.shape[1] !== y.shape[1] || x.shape[1] === 0) {
-    throw new MetaLearnError('shapeMismatch', `${CALLER}: input.support.x [${x.shape.join(', ')}] and input.support.y [${y.shape.join(', ')}] must be [${tasks}, N_s, ...] with the same N_s >= 1 (T = input.tasks = ${tasks})`);
-  }
-  if (task?.kind !== 'classification' && task?.kind !== 'regression') {
-    throw new MetaLearnError('invalidArgument', `${CALLER}: input.task.kind must be 'classification' or 'regression', got '${String(task?.kind)}'`);
-  }
-  return tasks;
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  MetaLearnError, applyModelTasks, paramNames, supportsTaskBatch, taskBatchLosses, tileForTasks, withoutTape,
+  applyModelTasks, checkTaskBatchInput, paramNames, supportsTaskBatch, taskBatchLosses, tileForTasks, withoutTape,
   type Params, type TaskBatchAdaptation, type TaskBatchInput,
 } from '@metalearn/core';
 import { checkInnerLrs, innerLrAt, type InnerLrMode } from './inner-lrs.js';
@@ -35,13 +35,13 @@ const CALLER = 'gradient solver.adaptTasks';
  *   `support.y: float32 [T, N_s, O]` or int32 `[T, N_s]`) and `tasks = T`.
  * @returns the task-batched adaptation, or `undefined` when the backbone or head has no
  *   `applyTasks` (the caller then loops over the tasks).
- * @throws MetaLearnError `shapeMismatch` / `invalidArgument` on a malformed input, as the per-task solver.
+ * @throws MetaLearnError `shapeMismatch` / `invalidArgument` on a malformed input (core's checkTaskBatchInput), as the per-task solver.
  * @see Finn, Abbeel & Levine 2017, Algorithm 2 (inner update per task, eq. 1); Li et al. 2017,
  *   "Meta-SGD", eq. 1; Antoniou, Edwards & Storkey 2018, sec. 4 (LSLR, MSL).
  */
 export function adaptTasksByGradientDescent(o: ResolvedGradientSolverOptions, mode: InnerLrMode, input: TaskBatchInput): TaskBatchAdaptation | undefined {
   if (!supportsTaskBatch(input.backbone, input.head)) return undefined;
-  const tasks = checkTaskBatchInput(input);
+  const tasks = checkTaskBatchInput(input, CALLER);
   const { names, secondOrder, steps, queryLossWeights } = planInnerLoop(o, input, CALLER);
   checkInnerLrs(CALLER, mode, input.theta, input.solverParams, names);
   const { backbone, head, support, task } = input;
@@ -82,22 +82,4 @@ export function adaptTasksByGradientDescent(o: ResolvedGradientSolverOptions, mo
     stepPredict: (x: tf.Tensor) => path.map((p, i) => predictAt(p, i + 1, x)),
     ...(queryLossWeights !== undefined ? { queryLossWeights } : {}),
   };
-}
-
-/** Checks the stacked support set against `input.tasks`; returns `T`. */
-function checkTaskBatchInput(input: TaskBatchInput): number {
-  const { support, task, tasks } = input;
-  if (!(Number.isInteger(tasks) && tasks >= 1)) throw new MetaLearnError('invalidArgument', `${CALLER}: input.tasks must be an integer >= 1, got ${String(tasks)}`);
-  if (!(support?.x instanceof tf.Tensor) || !(support?.y instanceof tf.Tensor)) {
-    throw new MetaLearnError('invalidArgument', `${CALLER}: input.support must have tensors x and y`);
-  }
-  if (support.x.isDisposed || support.y.isDisposed) throw new MetaLearnError('invalidArgument', `${CALLER}: input.support.x and .y must not be disposed`);
-  const { x, y } = support;
-  if (x.rank < 2 || y.rank < 2 || x.shape[0] !== tasks || y.shape[0] !== tasks || x.shape[1] !== y.shape[1] || x.shape[1] === 0) {
-    throw new MetaLearnError('shapeMismatch', `${CALLER}: input.support.x [${x.shape.join(', ')}] and input.support.y [${y.shape.join(', ')}] must be [${tasks}, N_s, ...] with the same N_s >= 1 (T = input.tasks = ${tasks})`);
-  }
-  if (task.kind !== 'classification' && task.kind !== 'regression') {
-    throw new MetaLearnError('invalidArgument', `${CALLER}: input.task.kind must be 'classification' or 'regression', got '${String(task.kind)}'`);
-  }
-  return tasks;
 }

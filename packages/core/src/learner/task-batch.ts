@@ -8,7 +8,7 @@ import type { MetaBatch } from '../episode.js';
 import { MetaLearnError } from '../errors.js';
 import { supportsTaskBatch } from '../task-batch.js';
 import { taskBatchHits, taskBatchLosses } from '../task-losses.js';
-import type { MetaObjective, MetaObjectiveArgs } from './objective.js';
+import type { MetaObjective, MetaObjectiveArgs } from './meta-objective.js';
 
 /**
  * Whether every episode of `tasks` has the same shapes and dtypes (support and query, x and y),

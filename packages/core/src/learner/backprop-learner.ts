@@ -11,7 +11,6 @@ import type { Head } from '../head.js';
 import type { Adaptation, InnerSolver, TaskSpec } from '../inner-solver.js';
 import type { EpisodeScore, Learner, LearnerState, MetaGradient, MetaGradientOptions, MetaTrainMetrics, ParamSnapshot } from '../learner.js';
 import { taskLoss } from '../losses.js';
-import { supportsTaskBatch } from '../task-batch.js';
 import { initModel } from '../model.js';
 import { disposeParams, mapParams, paramNames, type Params } from '../params.js';
 import { deriveSeed } from '../random.js';
@@ -22,6 +21,7 @@ import { sgd } from '../optim/sgd.js';
 import type { OptimizerState, OptimizerUpdate, OuterOptimizer } from '../optim/types.js';
 import { checkCheckpointTensors, serialiseTensor, type SerialTensor } from './checkpoint.js';
 import { countHits, metaObjective } from './objective.js';
+import { taskBatchable } from './task-batch.js';
 import { checkMetaGradientParts, meanMetaGradient, partsMetrics, readParamArrays, resolveMetaGradientCall, type ParamShapes } from './meta-gradient.js';
 import { parseOuterLoopOptions, type OuterLoopOptions } from './options.js';
 import { assignSnapshot, checkSnapshot, takeSnapshot } from './param-snapshot.js';
@@ -138,7 +138,7 @@ export function createLearner(options: CreateLearnerOptions): Learner {
     const varList = names.map((n) => variables[n]!);
     const finalLosses: tf.Tensor[] = [];
     const hits: tf.Tensor[] = [];
-    const batched = outer.vectorise !== 'off' && tasks.length > 1 && typeof solver.adaptTasks === 'function' && supportsTaskBatch(backbone, head);
+    const batched = outer.vectorise !== 'off' && taskBatchable({ backbone, head, solver }, tasks);
     const groups: MetaBatch[] = batched ? [tasks] : tasks.map((t) => [t]);
     try {
       let objective = 0;

@@ -25,6 +25,18 @@ export function uniformMetaBatch(tasks: MetaBatch): boolean {
 }
 
 /**
+ * Whether a meta-batch can run as one task-batched computation: at least 2 tasks of uniform
+ * shapes ({@link uniformMetaBatch}), a solver with `adaptTasks`, and a backbone and head with
+ * `applyTasks`. (The solver's `adaptTasks` may still decline at run time.)
+ * @param parts - the solver, backbone and head of the composition.
+ * @param tasks - the meta-batch.
+ * @returns true when {@link taskBatchMetaObjective} will ask the solver for a task-batched adaptation.
+ */
+export function taskBatchable(parts: Pick<MetaObjectiveArgs, 'backbone' | 'head' | 'solver'>, tasks: MetaBatch): boolean {
+  return tasks.length >= 2 && typeof parts.solver.adaptTasks === 'function' && supportsTaskBatch(parts.backbone, parts.head) && uniformMetaBatch(tasks);
+}
+
+/**
  * The task-batched meta-objective, or `undefined` when the meta-batch cannot be batched: fewer
  * than 2 tasks, shapes that differ between tasks, a solver without `adaptTasks`, a backbone or
  * head without `applyTasks`, or a solver whose `adaptTasks` declines (returns `undefined`).
@@ -40,10 +52,10 @@ export function uniformMetaBatch(tasks: MetaBatch): boolean {
  */
 export function taskBatchMetaObjective(args: MetaObjectiveArgs): MetaObjective | undefined {
   const { backbone, head, solver, theta, solverParams, spec, metaStep, tasks } = args;
-  if (tasks.length < 2 || typeof solver.adaptTasks !== 'function' || !supportsTaskBatch(backbone, head) || !uniformMetaBatch(tasks)) return undefined;
+  if (!taskBatchable(args, tasks)) return undefined; // so solver.adaptTasks is a function below
   const stack = (pick: (i: number) => tf.Tensor): tf.Tensor => tf.stack(tasks.map((_, i) => pick(i)));
   const support = { x: stack((i) => tasks[i]!.support.x), y: stack((i) => tasks[i]!.support.y) };
-  const adaptation = solver.adaptTasks({
+  const adaptation = solver.adaptTasks!({
     backbone, head, theta, solverParams, support, task: spec, metaTraining: true, metaStep, tasks: tasks.length,
   });
   if (adaptation === undefined) {

@@ -29,104 +29,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  availableBackends, createConv4, createLinearHead, createMlp, disposeEpisode, disposeParams, initEngine, initModel, MetaLearnError, metaObjective,
-  type Backbone, type Episode, type Head, type InnerSolver, type Params, type TaskSpec,
+  availableBackends, createConv4, createLinearHead, createMlp, disposeEpisode, disposeParams, initEngine, initModel, MetaLearnError,
+  type Episode, type Params, type TaskSpec,
 } from '@metalearn/core';
-import { sinusoidEpisodes, syntheticEpisode } from '@metalearn/core/testing';
+import {
+  assertTaskBatchAgrees, metaGradientGap, runMetaObjective, sinusoidEpisodes, syntheticEpisode, type MetaObjectiveProblem, type MetaObjectiveRun,
+} from '@metalearn/core/testing';
 import { createImplicitSolver, implicitTaskFastWeights, type ImplicitSolverOptions } from '@metalearn/imaml';
 
 const backends = await availableBackends();
 const REL = 1e-5;
 
-interface Run {
-  readonly value: number;
-  readonly vectorised: boolean;
-  readonly finalLosses: number[];
-  readonly hits: number[];
-  readonly grads: Record<string, number[]>;
-}
+type Setup = MetaObjectiveProblem;
 
-interface Setup {
-  readonly backbone: Backbone;
-  readonly head: Head;
-  readonly solver: InnerSolver;
-  readonly theta: Params;
-  readonly spec: TaskSpec;
-}
-
-/** Meta-objective, per-task scalars and the meta-gradient w.r.t. theta; `reads` counts the tensor reads during it. */
-function run(s: Setup, tasks: readonly Episode[], vectorise: 'auto' | 'off', reads?: { count: number }): Run {
-  const names = Object.keys(s.theta).sort();
-  let out: Run | undefined;
-  tf.tidy(() => {
-    let vectorised = false;
-    const kept: tf.Tensor[] = [];
-    // Host reads of tensor values (what makes an asynchronous backend wait for the device).
-    const proto = tf.Tensor.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const methods = ['dataSync', 'data', 'arraySync', 'array', 'bufferSync', 'buffer'] as const;
-    const originals = methods.map((m) => proto[m]!);
-    if (reads) {
-      methods.forEach((m, i) => {
-        proto[m] = function (this: unknown, ...a: unknown[]) {
-          reads.count++;
-          return originals[i]!.apply(this, a);
-        };
-      });
-    }
-    let result: { value: tf.Scalar; grads: tf.Tensor[] };
-    try {
-      result = tf.engine().gradients(() => {
-        const o = metaObjective({ backbone: s.backbone, head: s.head, solver: s.solver, theta: s.theta, solverParams: {}, spec: s.spec, metaStep: 0, tasks, vectorise });
-        vectorised = o.vectorised === true;
-        kept.push(...o.finalLosses, ...o.hits);
-        return o.sum;
-      }, names.map((n) => s.theta[n]!), undefined, true);
-    } finally {
-      methods.forEach((m, i) => (proto[m] = originals[i]!));
-    }
-    const g: Record<string, number[]> = {};
-    names.forEach((n, i) => (g[n] = result.grads[i] ? Array.from(result.grads[i]!.dataSync()) : []));
-    const finalLosses = kept.slice(0, tasks.length).map((l) => l.dataSync()[0]!);
-    const hits = kept.slice(tasks.length).map((h) => h.dataSync()[0]!);
-    out = { value: result.value.dataSync()[0]!, vectorised, finalLosses, hits, grads: g };
-    for (const t of kept) t.dispose();
-  });
-  return out!;
-}
-
-function relErr(a: number, b: number): number {
-  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
-}
-
-/** Max gradient gap and scale over every parameter. */
-function gradGap(a: Run, b: Run): { err: number; scale: number } {
-  let err = 0;
-  let scale = 0;
-  for (const n of Object.keys(b.grads)) {
-    const x = a.grads[n]!;
-    const y = b.grads[n]!;
-    assert.equal(x.length, y.length, `gradient of ${n} reached both or neither`);
-    y.forEach((v, j) => {
-      err = Math.max(err, Math.abs(x[j]! - v));
-      scale = Math.max(scale, Math.abs(v));
-    });
-  }
-  return { err, scale };
-}
-
-/** Asserts vectorised == loop within the tolerances; returns the gradient error relative to its scale. */
-function assertSame(vec: Run, loop: Run, what: string): number {
-  assert.ok(vec.vectorised, `${what}: the vectorised path was taken`);
-  assert.ok(!loop.vectorised, `${what}: the reference is the loop`);
-  assert.ok(relErr(vec.value, loop.value) <= REL, `${what}: meta-objective ${vec.value} vs ${loop.value}`);
-  assert.equal(vec.finalLosses.length, loop.finalLosses.length);
-  vec.finalLosses.forEach((l, i) => assert.ok(relErr(l, loop.finalLosses[i]!) <= REL, `${what}: final loss of task ${i}: ${l} vs ${loop.finalLosses[i]}`));
-  assert.deepEqual(vec.hits, loop.hits, `${what}: hits per task`);
-  const { err, scale } = gradGap(vec, loop);
-  assert.ok(scale > 0, `${what}: non-zero meta-gradient`);
-  assert.ok(err <= REL * scale, `${what}: max |g_vec - g_loop| = ${err} > ${REL} * ${scale}`);
-  return err / scale;
-}
+const run = (s: Setup, tasks: readonly Episode[], vectorise: 'auto' | 'off', reads?: { count: number }) => runMetaObjective(s, tasks, vectorise, reads === undefined ? {} : { reads });
+const assertSame = (vec: MetaObjectiveRun, loop: MetaObjectiveRun, what: string) => assertTaskBatchAgrees(vec, loop, what, { rtol: REL });
+const gradGap = (a: MetaObjectiveRun, b: MetaObjectiveRun) => metaGradientGap(a, b);
 
 const BASE: ImplicitSolverOptions = { lambda: 50, innerLr: 0.004, cgSteps: 5, cgTol: 0, fdStep: 0.1 };
 

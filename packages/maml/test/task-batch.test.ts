@@ -19,84 +19,25 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   availableBackends, createConv4, createLearner, createLinearHead, createMlp, disposeEpisode, disposeParams, initEngine, initModel,
-  metaObjective,
-  type Backbone, type Episode, type Head, type InnerSolver, type Params, type TaskSpec,
+  type Episode, type InnerSolver, type Params, type TaskSpec,
 } from '@metalearn/core';
-import { sinusoidEpisodes, syntheticEpisode } from '@metalearn/core/testing';
+import {
+  assertTaskBatchAgrees, runMetaObjective, sinusoidEpisodes, syntheticEpisode, type MetaObjectiveProblem, type MetaObjectiveRun,
+} from '@metalearn/core/testing';
 import { createGradientSolver, type GradientSolverOptions } from '@metalearn/maml';
 
 const backends = await availableBackends();
 const REL = 1e-5;
 
-interface Run {
-  readonly value: number;
-  readonly vectorised: boolean;
-  readonly finalLosses: number[];
-  readonly hits: number[];
-  readonly grads: Record<string, number[]>;
-}
-
-interface Setup {
-  readonly backbone: Backbone;
-  readonly head: Head;
-  readonly solver: InnerSolver;
-  readonly theta: Params;
+interface Setup extends MetaObjectiveProblem {
   readonly solverParams: Params;
-  readonly spec: TaskSpec;
 }
 
-/** Meta-objective, per-task scalars and the meta-gradient w.r.t. theta and the solver's parameters. */
-function run(s: Setup, tasks: readonly Episode[], vectorise: 'auto' | 'off', metaStep = 0): Run {
-  const tn = Object.keys(s.theta).sort();
-  const sn = Object.keys(s.solverParams).sort();
-  let out: Run | undefined;
-  tf.tidy(() => {
-    let vectorised = false;
-    const kept: tf.Tensor[] = [];
-    let finalLosses: number[] = [];
-    let hits: number[] = [];
-    const { value, grads } = tf.engine().gradients(() => {
-      const o = metaObjective({ backbone: s.backbone, head: s.head, solver: s.solver, theta: s.theta, solverParams: s.solverParams, spec: s.spec, metaStep, tasks, vectorise });
-      vectorised = o.vectorised === true;
-      finalLosses = o.finalLosses.map((l) => l.dataSync()[0]!);
-      hits = o.hits.map((h) => h.dataSync()[0]!);
-      kept.push(...o.finalLosses, ...o.hits);
-      return o.sum;
-    }, [...tn.map((n) => s.theta[n]!), ...sn.map((n) => s.solverParams[n]!)], undefined, true);
-    const g: Record<string, number[]> = {};
-    [...tn, ...sn.map((n) => `solver/${n}`)].forEach((n, i) => (g[n] = grads[i] ? Array.from(grads[i]!.dataSync()) : []));
-    out = { value: value.dataSync()[0]!, vectorised, finalLosses, hits, grads: g };
-    for (const t of kept) t.dispose();
-  });
-  return out!;
-}
+const run = (s: Setup, tasks: readonly Episode[], vectorise: 'auto' | 'off', metaStep = 0) => runMetaObjective(s, tasks, vectorise, { metaStep });
+const assertSame = (vec: MetaObjectiveRun, loop: MetaObjectiveRun, what: string) => assertTaskBatchAgrees(vec, loop, what, { rtol: REL });
 
 function relErr(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
-}
-
-/** Asserts vectorised == loop within the tolerances; returns the gradient error relative to its scale. */
-function assertSame(vec: Run, loop: Run, what: string): number {
-  assert.ok(vec.vectorised, `${what}: the vectorised path was taken`);
-  assert.ok(!loop.vectorised, `${what}: the reference is the loop`);
-  assert.ok(relErr(vec.value, loop.value) <= REL, `${what}: meta-objective ${vec.value} vs ${loop.value}`);
-  assert.equal(vec.finalLosses.length, loop.finalLosses.length);
-  vec.finalLosses.forEach((l, i) => assert.ok(relErr(l, loop.finalLosses[i]!) <= REL, `${what}: final loss of task ${i}: ${l} vs ${loop.finalLosses[i]}`));
-  assert.deepEqual(vec.hits, loop.hits, `${what}: hits per task`);
-  let err = 0;
-  let scale = 0;
-  for (const n of Object.keys(loop.grads)) {
-    const a = vec.grads[n]!;
-    const b = loop.grads[n]!;
-    assert.equal(a.length, b.length, `${what}: gradient of ${n} reached both or neither`);
-    b.forEach((v, j) => {
-      err = Math.max(err, Math.abs(a[j]! - v));
-      scale = Math.max(scale, Math.abs(v));
-    });
-  }
-  assert.ok(scale > 0, `${what}: non-zero meta-gradient`);
-  assert.ok(err <= REL * scale, `${what}: max |g_vec - g_loop| = ${err} > ${REL} * ${scale}`);
-  return err / scale;
 }
 
 function sinusoidSetup(options: GradientSolverOptions): Setup {

@@ -6,4 +6,5 @@ export * from './finite-difference.js';
 export * from './backends.js';
 export * from './solver-conformance.js';
 export * from './learner-conformance.js';
+export * from './meta-objective-run.js';
 export * from './task-batch-conformance.js';

@@ -13,12 +13,12 @@ import type { Head } from '../head.js';
 import type { InnerSolver, TaskSpec } from '../inner-solver.js';
 import { createMlp } from '../backbones/mlp.js';
 import { createLinearHead } from '../heads/linear.js';
-import { metaObjective } from '../learner/objective.js';
 import { initModel } from '../model.js';
-import { disposeParams, paramNames, subParams, type Params } from '../params.js';
+import { disposeParams, subParams, type Params } from '../params.js';
 import { deriveSeed } from '../random.js';
 import { forEachBackend } from './backends.js';
-import { joinMetaParams, metaValueAndGrads } from './meta-gradient.js';
+import { joinMetaParams } from './meta-gradient.js';
+import { assertTaskBatchAgrees, runMetaObjective } from './meta-objective-run.js';
 import { syntheticEpisode } from './synthetic-episode.js';
 
 /** Options of {@link describeTaskBatchConformance}. */
@@ -63,9 +63,10 @@ interface Setup {
  * - `adaptTasks` accepts the stacked meta-batch (does not decline it) and its `predict(x^q)` is
  *   float32 `[T, N_q, ways]` whose row `t` equals `adapt(task t).predict(x^q_t)`; the same for
  *   `stepPredict`, `queryLossWeights` and the per-task `regulariser` when given;
- * - `metaObjective` with `vectorise: 'auto'` takes the task-batched path, and its sum, per-task
- *   final losses and hits and its meta-gradient w.r.t. every meta-parameter equal those of
- *   `vectorise: 'off'` (the per-task loop): `max |a - b| <= rtol * max |b|`;
+ * - `metaObjective` with `vectorise: 'auto'` takes the task-batched path; its sum and per-task
+ *   final losses equal those of `vectorise: 'off'` (the per-task loop) within `rtol` relative, its
+ *   hits exactly, and its meta-gradient w.r.t. every meta-parameter within
+ *   `max |a - b| <= rtol * max |b|`, parameter by parameter ({@link assertTaskBatchAgrees});
  * - no tensor is left behind.
  * @param name - the suite's name, e.g. `'gradient (MAML, 2 steps)'`.
  * @param options - the solver and problem settings.
@@ -154,41 +155,10 @@ const adaptationProperty: Property = (t, s, task, o) => {
 };
 
 const objectiveProperty: Property = (t, s, task, o) => {
-  const rtol = o.rtol ?? 1e-5;
-  const names = paramNames(s.meta);
-  const evaluate = (vectorise: 'auto' | 'off') => {
-    const kept: tf.Tensor[] = [];
-    let vectorised = false;
-    const result = tf.tidy(() => {
-      const { value, grads } = metaValueAndGrads((m) => {
-        const out = metaObjective({
-          backbone: s.backbone, head: s.head, solver: s.solver, theta: subParams('theta', m), solverParams: subParams('solver', m),
-          spec: task, metaStep: o.metaStep ?? 0, tasks: s.episodes, vectorise,
-        });
-        vectorised = out.vectorised === true;
-        kept.push(...out.finalLosses, ...out.hits);
-        return out.sum;
-      }, s.meta);
-      return { value, grads: names.map((n) => grads[n] ?? tf.zerosLike(s.meta[n]!)), scalars: tf.stack(kept.map((k) => tf.reshape(k, []))) };
-    });
-    kept.forEach((k) => k.dispose());
-    return { ...result, vectorised };
-  };
-  const a = evaluate('auto');
-  const b = evaluate('off');
-  try {
-    assert.ok(a.vectorised, "vectorise 'auto' must take the task-batched path");
-    assert.ok(!b.vectorised, "vectorise 'off' must take the per-task loop");
-    assertGap(a.value, b.value, 'meta-objective', rtol);
-    assertGap(a.scalars, b.scalars, 'per-task final losses and hits', rtol);
-    let worst = 0;
-    names.forEach((n, i) => {
-      const { err, scale } = gap(a.grads[i]!, b.grads[i]!, `meta-gradient of ${n}`);
-      assert.ok(err <= rtol * Math.max(scale, 1e-6), `meta-gradient of ${n}: max |batched - loop| = ${err} > ${rtol} * ${scale}`);
-      worst = Math.max(worst, scale > 0 ? err / scale : err);
-    });
-    t.diagnostic(`meta-objective ${a.value.dataSync()[0]} vs ${b.value.dataSync()[0]}; worst meta-gradient error / scale ${worst.toExponential(2)}`);
-  } finally {
-    for (const r of [a, b]) tf.dispose([r.value, ...r.grads, r.scalars]);
-  }
+  const problem = { backbone: s.backbone, head: s.head, solver: s.solver, theta: subParams('theta', s.meta), solverParams: subParams('solver', s.meta), spec: task };
+  const metaStep = o.metaStep ?? 0;
+  const a = runMetaObjective(problem, s.episodes, 'auto', { metaStep });
+  const b = runMetaObjective(problem, s.episodes, 'off', { metaStep });
+  const worst = assertTaskBatchAgrees(a, b, `${s.solver.name}`, { rtol: o.rtol ?? 1e-5, perParameter: true });
+  t.diagnostic(`meta-objective ${a.value} vs ${b.value}; worst meta-gradient error / scale ${worst.toExponential(2)}`);
 };

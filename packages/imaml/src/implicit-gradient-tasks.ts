@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError, paramNames, withoutTape, type Params } from '@metalearn/core';
 import { flatLayout, flattenTaskParams, unflattenParams, unflattenTaskParams, type FlatLayout } from './flat-params.js';
-import { checkImplicitGradientOptions, type ImplicitGradientOptions } from './implicit-gradient.js';
+import { checkImplicitGradientOptions, type ImplicitGradientOptions } from './implicit-gradient-options.js';
 import { solveImplicitTasks } from './implicit-solve.js';
 
 /**

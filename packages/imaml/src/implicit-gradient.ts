@@ -6,43 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError, paramNames, withoutTape, type Params } from '@metalearn/core';
-import type { CgReport } from './conjugate-gradient.js';
 import { flatLayout, flattenParams, unflattenParams, type FlatLayout } from './flat-params.js';
+import { checkImplicitGradientOptions, type ImplicitGradientOptions } from './implicit-gradient-options.js';
 import { solveImplicitTasks } from './implicit-solve.js';
 import type { ParamsLoss } from './proximal.js';
-
-/** How the Hessian-vector products of the support loss are computed. */
-export type ImplicitHvpMode = 'exact' | 'finiteDifference';
-
-/** Options of {@link implicitFastWeights}. */
-export interface ImplicitGradientOptions {
-  /** `λ > 0`, the proximal strength the inner solution was computed with. */
-  readonly lambda: number;
-  /** Conjugate-gradient iterations `>= 0` (0: `g = ∇_phi L_query`, the first-order approximation). */
-  readonly cgSteps: number;
-  /** Relative residual tolerance of CG (see {@link conjugateGradient}); default 1e-6. */
-  readonly cgTol?: number;
-  /**
-   * `'exact'` (default): `H v` by double backward (Pearlmutter). `'finiteDifference'`: by two
-   * gradients of the support loss (no second-order graph; error `O(r)` forward, `O(r²)` central).
-   */
-  readonly hvp?: ImplicitHvpMode;
-  /**
-   * Finite-difference probe length `||r v||₂ > 0` (`'finiteDifference'` only): the probe is
-   * `r = fdStep / ||v||₂`, computed on the device (`taskHvpOperator`). Default 1e-2 (core's default).
-   */
-  readonly fdStep?: number;
-  /**
-   * Finite-difference scheme; default `'central'` (error `O(r²)`, two support gradients per product);
-   * `'forward'`: error `O(r)`, one support gradient per product (the gradient at `phi*` is computed once per solve).
-   */
-  readonly fdScheme?: 'forward' | 'central';
-  /**
-   * Called with CG's report each time the meta-gradient is solved (diagnostics). Per-task path
-   * only (the task-batched `implicitTaskFastWeights` solves every task at once, without reports).
-   */
-  readonly onCgStop?: (report: CgReport) => void;
-}
 
 /**
  * Fast weights `phi` equal to the inner solution `phiStar`, differentiable with respect to
@@ -121,22 +88,4 @@ function implicitMetaGradient(dy: tf.Tensor, phiFlat: tf.Tensor, supportLoss: Pa
     const pieces = unflattenParams(tf.reshape(g, [layout.total]), layout);
     return layout.names.map((n) => pieces[n]!);
   }));
-}
-
-/**
- * Validates {@link ImplicitGradientOptions}.
- * @throws MetaLearnError `invalidArgument` naming the first option out of range.
- */
-export function checkImplicitGradientOptions(o: ImplicitGradientOptions, fn: string): void {
-  if (o === null || typeof o !== 'object') throw new MetaLearnError('invalidArgument', `${fn}: options must be an object`);
-  if (!(Number.isFinite(o.lambda) && o.lambda > 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.lambda must be a finite number > 0, got ${String(o.lambda)}`);
-  if (!(Number.isInteger(o.cgSteps) && o.cgSteps >= 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.cgSteps must be an integer >= 0, got ${String(o.cgSteps)}`);
-  if (o.cgTol !== undefined && !(Number.isFinite(o.cgTol) && o.cgTol >= 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.cgTol must be a finite number >= 0, got ${String(o.cgTol)}`);
-  if (o.hvp !== undefined && o.hvp !== 'exact' && o.hvp !== 'finiteDifference') {
-    throw new MetaLearnError('invalidArgument', `${fn}: options.hvp must be 'exact' or 'finiteDifference', got ${JSON.stringify(o.hvp)}`);
-  }
-  if (o.fdStep !== undefined && !(Number.isFinite(o.fdStep) && o.fdStep > 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.fdStep must be a finite number > 0, got ${String(o.fdStep)}`);
-  if (o.fdScheme !== undefined && o.fdScheme !== 'forward' && o.fdScheme !== 'central') {
-    throw new MetaLearnError('invalidArgument', `${fn}: options.fdScheme must be 'forward' or 'central', got ${JSON.stringify(o.fdScheme)}`);
-  }
 }

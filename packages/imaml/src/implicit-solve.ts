@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError } from '@metalearn/core';
 import { conjugateGradient } from './conjugate-gradient.js';
-import type { ImplicitGradientOptions } from './implicit-gradient.js';
+import type { ImplicitGradientOptions } from './implicit-gradient-options.js';
 import { conjugateGradientTasks } from './task-conjugate-gradient.js';
 import { taskHvpOperator, type TaskBatchedLoss } from './task-hvp.js';
 

@@ -2,6 +2,7 @@
 export * from './conjugate-gradient.js';
 export * from './flat-params.js';
 export * from './proximal.js';
+export * from './implicit-gradient-options.js';
 export * from './implicit-gradient.js';
 export * from './implicit-gradient-tasks.js';
 export * from './implicit-solve.js';

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { MetaLearnError, parseOptions } from '@metalearn/core';
-import type { ImplicitHvpMode } from './implicit-gradient.js';
+import type { ImplicitHvpMode } from './implicit-gradient-options.js';
 import type { InnerOptimizerName } from './proximal.js';
 
 /**

@@ -13,6 +13,13 @@ import type { RidgeForm } from './ridge-regression.js';
  * - `learnLambda` (default true): meta-learn `λ`, stored as `logLambda = ln λ` in `solverParams`
  *   (so that it stays positive); otherwise `λ = lambdaInit` is a constant.
  * - `alphaInit` (default 1): the output scale `α` (1, as MetaOptNet's reimplementation of R2-D2).
+ *   Ridge outputs on one-hot targets lie near [0, 1], so with `α = 1` the logits differ by less
+ *   than ~1 and the softmax is nearly flat; MetaOptNet learns `α` with SGD at 0.1, which moves it
+ *   fast, but with Adam at 1e-3 `α` moves by at most ~1e-3 per meta-step. For classification with
+ *   Adam, start at `α ≈ 10`: on Omniglot 20-way 1-shot (Conv-4, meta-batch 4, trained on the
+ *   background set, tested on the evaluation set) `alphaInit: 10` tested at 78.3% after 616
+ *   meta-steps, about what `alphaInit: 1` reached after 1,677 (79.5%; bench/results/README.md).
+ *   Regression keeps `α = 1` (the identity).
  * - `learnAlpha` (default true): meta-learn `α` (`solverParams.alpha`).
  * - `betaInit` (default 0): the output offset `β`.
  * - `learnBeta` (default true): meta-learn `β` (`solverParams.beta`). A scalar `β` shifts every

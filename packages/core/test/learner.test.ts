@@ -4,7 +4,8 @@
 //   finite-difference gradient of the meta-objective J = mean_i [sum_k w_k L_k + R_i] (MSL weights
 //   and regulariser from the solver included); the reported loss is the mean final-step query loss;
 // - Adam's first step is -outerLr * sign(g); cosine schedule reaches minLr; gradClip bounds the
-//   step; a non-finite objective throws and leaves the parameters alone;
+//   step; a non-finite objective, or a non-finite meta-gradient under a finite objective, throws
+//   and leaves the parameters alone;
 // - state()/load() round-trips exactly (JSON), including Adam's moments and count;
 // - checkpoints that do not match, and malformed tasks, throw MetaLearnErrors naming the culprit;
 // - no tensor leaks over 20 meta-steps.
@@ -22,7 +23,7 @@ import { sinusoidEpisodes } from '@metalearn/core/testing';
 
 await initEngine({ backend: 'cpu', log: () => {} });
 
-interface TestSolverOptions { readonly steps?: number; readonly msl?: boolean; readonly regulariser?: 'none' | 'lr2' | 'nan' }
+interface TestSolverOptions { readonly steps?: number; readonly msl?: boolean; readonly regulariser?: 'none' | 'lr2' | 'nan' | 'nanGrad' }
 
 /** A second-order gradient-descent solver with one learned scalar rate `lr` (test double). */
 function testSolver(o: TestSolverOptions = {}): InnerSolver {
@@ -51,6 +52,8 @@ function testSolver(o: TestSolverOptions = {}): InnerSolver {
       if (o.msl) extra['queryLossWeights'] = steps === 2 ? [0.3, 0.7] : Array.from({ length: steps }, () => 1 / steps);
       if (o.regulariser === 'lr2') extra['regulariser'] = tf.mul(tf.square(lr), 0.5);
       if (o.regulariser === 'nan') extra['regulariser'] = tf.scalar(NaN);
+      // Zero in value, NaN in gradient: a finite meta-objective with a non-finite meta-gradient.
+      if (o.regulariser === 'nanGrad') extra['regulariser'] = tf.customGrad(((x: tf.Tensor) => ({ value: tf.mul(x, 0), gradFunc: (dy: tf.Tensor) => tf.mul(dy, NaN) })) as unknown as Parameters<typeof tf.customGrad>[0])(lr) as tf.Scalar;
       return { ...out, ...extra } as Adaptation;
     },
   };
@@ -220,6 +223,23 @@ test('a non-finite meta-objective throws nonFinite and leaves the meta-parameter
   assert.deepEqual(snapshot(learner.params), before);
   assert.equal(tf.memory().numTensors, start, 'no tensor leaked by the failed step');
   assert.equal(learner.state().step, 0);
+  learner.dispose();
+  tasks.forEach(disposeEpisode);
+});
+
+test('a non-finite meta-gradient under a finite meta-objective throws nonFinite naming the parameter, and changes nothing', () => {
+  const tasks = regressionTasks(7, 2);
+  const learner = regressionLearner(testSolver({ regulariser: 'nanGrad' }));
+  const before = snapshot(learner.params);
+  const start = tf.memory().numTensors;
+  assert.throws(() => learner.metaTrainStep(tasks), (e) => MetaLearnError.is(e, 'nonFinite') && /metaTrainStep: parts\[0\]\.sums\['solver\/lr'\]\[0\] is NaN: the meta-gradient is not finite although the meta-objective is \(\d/.test(e.message));
+  assert.deepEqual(snapshot(learner.params), before);
+  assert.equal(tf.memory().numTensors, start, 'no tensor leaked by the failed step');
+  assert.equal(learner.state().step, 0);
+  const ok = regressionLearner(testSolver());
+  ok.metaTrainStep(tasks); // the same tasks with a finite gradient pass
+  assert.equal(ok.state().step, 1);
+  ok.dispose();
   learner.dispose();
   tasks.forEach(disposeEpisode);
 });

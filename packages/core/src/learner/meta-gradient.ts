@@ -60,7 +60,8 @@ export function readParamArrays(grads: Readonly<Record<string, tf.Tensor | undef
  * @param fn - the caller, for messages.
  * @returns `B`, the total number of tasks.
  * @throws MetaLearnError `invalidArgument` naming `parts[k]` and the field; `nonFinite` for a
- *   non-finite objective.
+ *   non-finite objective or a non-finite entry of `sums` (named with its index), so that a NaN or
+ *   infinite meta-gradient never reaches the parameters (or a checkpoint).
  */
 export function checkMetaGradientParts(parts: readonly MetaGradient[], shapes: ParamShapes, kind: TaskSpec['kind'], fn: string): number {
   if (!Array.isArray(parts) || parts.length === 0) throw new MetaLearnError('invalidArgument', `${fn}: parts must be a non-empty array of MetaGradients, got ${Array.isArray(parts) ? 'an empty array' : typeof parts}`);
@@ -79,6 +80,10 @@ export function checkMetaGradientParts(parts: readonly MetaGradient[], shapes: P
       const size = shape.reduce((x, y) => x * y, 1);
       if (!(a instanceof Float32Array) || a.length !== size) {
         throw new MetaLearnError('invalidArgument', `${where}.sums['${name}'] must be a Float32Array of ${size} values (shape [${shape.join(', ')}]), got ${a instanceof Float32Array ? `${a.length} values` : typeof a}`);
+      }
+      const j = a.findIndex((v) => !Number.isFinite(v));
+      if (j >= 0) {
+        throw new MetaLearnError('nonFinite', `${where}.sums['${name}'][${j}] is ${a[j]}: the meta-gradient is not finite although the meta-objective is (${p.objective}); the meta-parameters were left unchanged (lower the outer or inner learning rate; gradClip cannot mend a NaN)`);
       }
     }
     for (const name of Object.keys(p.sums)) {

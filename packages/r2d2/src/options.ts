@@ -17,8 +17,9 @@ import type { RidgeForm } from './ridge-regression.js';
  *   than ~1 and the softmax is nearly flat; MetaOptNet learns `α` with SGD at 0.1, which moves it
  *   fast, but with Adam at 1e-3 `α` moves by at most ~1e-3 per meta-step. For classification with
  *   Adam, start at `α ≈ 10`: on Omniglot 20-way 1-shot (Conv-4, meta-batch 4, trained on the
- *   background set, tested on the evaluation set) `alphaInit: 10` tested at 78.3% after 616
- *   meta-steps, about what `alphaInit: 1` reached after 1,677 (79.5%; bench/results/README.md).
+ *   background set, tested on the Vinyals test split, whose alphabets are all evaluation ones)
+ *   `alphaInit: 10` tested at 78.3% after 616 meta-steps, about what `alphaInit: 1` reached after
+ *   1,677 (79.5%; bench/results/README.md).
  *   Regression keeps `α = 1` (the identity).
  * - `learnAlpha` (default true): meta-learn `α` (`solverParams.alpha`).
  * - `betaInit` (default 0): the output offset `β`.

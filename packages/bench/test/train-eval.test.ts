@@ -109,3 +109,24 @@ test("eval: an outer rule's own evalInnerSteps (Reptile's learner options) is th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('eval: a checkpoint whose adaptation diverges is a nonFinite MetaLearnError naming the episodes, and no record is written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metalearn-eval-diverge-'));
+  try {
+    const run = join(dir, 'run');
+    await runTrain({ config: { ...base, metaSteps: 2 }, out: run, resume: false, quiet: true, backend: 'cpu' });
+    // The same checkpoint with an inner learning rate far beyond 2 / (the support loss's curvature).
+    const file = join(run, 'checkpoint.json');
+    const ckpt = JSON.parse(readFileSync(file, 'utf8')) as { composition: { solverOptions: Record<string, unknown> } };
+    ckpt.composition.solverOptions['innerLr'] = 1e3;
+    writeFileSync(file, JSON.stringify(ckpt));
+    const results = join(dir, 'r.jsonl');
+    const common = { run, episodes: 6, evalSeed: 1, norm: 'transductive' as const, oneShotRuns: false, command: 'test', results, quiet: true, backend: 'cpu' as const };
+    const before = tf.memory().numTensors;
+    await assert.rejects(runEval({ ...common, innerSteps: 40 }), (e) => MetaLearnError.is(e, 'nonFinite') && /eval: 6 of 6 test episodes gave a non-finite mse \(first: episode 0, (NaN|-?Infinity)\): the adaptation diverges at 40 inner steps/.test((e as Error).message));
+    assert.equal(tf.memory().numTensors, before, 'no tensor leaked');
+    assert.ok(!existsSync(results), 'no record written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -83,7 +83,9 @@ function scoreEpisode(learner: Learner, e: Episode, norm: NormMode): { loss: num
  * Evaluates and records. Prints e.g.
  * `omniglot/test 5-way 1-shot, maml: accuracy 97.10% ± 0.40% (95% CI, 600 episodes, eval seed 1, 3 inner steps, batch norm transductive)`.
  * @returns the record written.
- * @throws MetaLearnError `checkpoint` when the run has no checkpoint.
+ * @throws MetaLearnError `checkpoint` when the run has no checkpoint; `nonFinite` when any test
+ *   episode's score is not finite (the adaptation diverged), naming how many and the first, before
+ *   any record is written.
  */
 export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const info = await initEngine(o.backend ? { backend: o.backend } : {});
@@ -131,6 +133,10 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   bar.stop();
   learner.dispose();
   const metric = o.oneShotRuns ? 'error' : source.kind === 'classification' ? 'accuracy' : 'mse';
+  const bad = scores.flatMap((v, i) => (Number.isFinite(v) ? [] : [i]));
+  if (bad.length > 0) {
+    throw new MetaLearnError('nonFinite', `eval: ${bad.length} of ${episodes} test episodes gave a non-finite ${metric} (first: episode ${bad[0]}, ${scores[bad[0]!]}): the adaptation diverges at ${innerStepsTest} inner steps from this checkpoint (try fewer --inner-steps); no record was written`);
+  }
   const values = metric === 'error' ? scores.map((a) => 1 - a) : scores;
   const { mean, ci95 } = meanCi95(values);
   const record: ResultRecord = {

@@ -22,9 +22,10 @@ program
   .description('check the engine: backend, versions, threads, exact second derivatives, added kernels, linear algebra, registered plug-ins')
   .option('--json', 'print one JSON object: {"backend", "checks": [{"name", "value", "expected", "error", "pass"}], ...}')
   .option('--only <substring>', 'run only the checks whose name contains this')
+  .option('--plugin <module...>', 'third-party plug-in modules to load and list beside the first-party ones')
   .addOption(backendOption())
-  .action(async (opts: { json?: boolean; only?: string; backend?: 'tensorflow' | 'wasm' | 'cpu' }) => {
-    process.exitCode = await runDoctor({ json: opts.json === true, ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.only ? { only: opts.only } : {}) });
+  .action(async (opts: { json?: boolean; only?: string; backend?: 'tensorflow' | 'wasm' | 'cpu'; plugin?: string[] }) => {
+    process.exitCode = await runDoctor({ json: opts.json === true, ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.only ? { only: opts.only } : {}), ...(opts.plugin ? { plugins: opts.plugin } : {}) });
   });
 
 const int = (name: string) => (v: string): number => {
@@ -73,6 +74,7 @@ const TRAIN_FIELDS: ReadonlyArray<[flag: string, key: string, parse: ((v: string
   ['--episodes <n>', 'evalEpisodes', int('--episodes'), 'test episodes for --eval (default 600)'],
   ['--max-minutes <m>', 'maxMinutes', num('--max-minutes'), 'stop (with a checkpoint) after this many minutes; --resume continues'],
   ['--workers <n>', 'workers', int('--workers'), 'threads sharing each meta-batch, the main one included (default: the number of cores; 1: serial)'],
+  ['--plugin <module...>', 'plugins', null, 'third-party plug-in modules (paths or package names) exporting inversify ContainerModules made with pluginModule; their parts are then usable by name'],
 ];
 
 const train = program
@@ -96,7 +98,7 @@ train
   .action(async (opts: Record<string, unknown>) => {
     const merged: Record<string, unknown> = typeof opts['config'] === 'string' ? readConfigFile(opts['config']) : {};
     for (const [, key] of TRAIN_FIELDS) {
-      const flagKey = key === 'evalEpisodes' ? 'episodes' : key;
+      const flagKey = key === 'evalEpisodes' ? 'episodes' : key === 'plugins' ? 'plugin' : key;
       if (opts[flagKey] !== undefined) merged[key] = opts[flagKey];
     }
     merged['workers'] ??= availableParallelism();
@@ -142,6 +144,7 @@ program
   .option('--solver <name>', 'evaluate with another registered inner solver (the trained backbone and head are transplanted), e.g. ridge')
   .option('--solver-options <json>', 'options of --solver as JSON', json('--solver-options'))
   .option('--results <file>', 'append the record to this JSON Lines file (e.g. bench/results/omniglot.jsonl)')
+  .option('--plugin <module...>', "third-party plug-in modules to load besides the run's own (e.g. the module of --solver)")
   .addOption(dataDirOption())
   .addOption(backendOption())
   .action(async (opts: Record<string, unknown>) => {
@@ -157,6 +160,7 @@ program
       ...(opts['ways'] !== undefined ? { ways: opts['ways'] as number } : {}),
       ...(opts['shots'] !== undefined ? { shots: opts['shots'] as number } : {}),
       ...(opts['queryShots'] !== undefined ? { queryShots: opts['queryShots'] as number } : {}),
+      ...(Array.isArray(opts['plugin']) ? { plugins: opts['plugin'] as string[] } : {}),
       ...(opts['solverOptions'] ? { solverOptions: opts['solverOptions'] as Record<string, unknown> } : {}),
       ...(opts['split'] ? { split: opts['split'] as string } : {}),
       ...(opts['results'] ? { results: opts['results'] as string } : {}),

@@ -38,6 +38,7 @@ export const runConfigSchema = z
     evalEpisodes: int1.default(600),
     maxMinutes: z.number().positive().finite().optional(),
     workers: int1.optional(),
+    plugins: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -77,6 +78,12 @@ export interface RunConfig {
    * order), and equal across values up to float32 rounding. `--resume` may change it.
    */
   readonly workers?: number;
+  /**
+   * Third-party plug-in modules (`--plugin`): module paths or package names exporting inversify
+   * `ContainerModule`s, loaded beside the first-party ones in the main thread and every worker.
+   * Recorded resolved (absolute `file:` URLs where possible), so `--resume` and `eval` find them.
+   */
+  readonly plugins?: readonly string[];
 }
 
 /** Per-dataset defaults (MAML paper settings; sinusoid budget cut to finish in minutes). */

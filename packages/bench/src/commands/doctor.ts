@@ -21,6 +21,7 @@ import {
   type PluginKind,
 } from '@metalearn/core';
 import { createHostContainer } from '../container.js';
+import { loadPluginModules } from '../plugin-modules.js';
 
 /** Options of {@link runDoctor}. */
 export interface DoctorOptions {
@@ -28,6 +29,8 @@ export interface DoctorOptions {
   readonly backend?: BackendName;
   /** Substring filter on check names. */
   readonly only?: string;
+  /** Third-party plug-in modules to load (and list) beside the first-party ones. */
+  readonly plugins?: readonly string[];
 }
 
 /** The JSON report `metalearn doctor --json` prints. */
@@ -58,7 +61,7 @@ function packageVersion(): string {
 export async function runDoctor(options: DoctorOptions): Promise<number> {
   const t0 = performance.now();
   const info = await initEngine({ ...(options.backend ? { backend: options.backend } : {}), log: options.json ? () => {} : undefined });
-  const container = createHostContainer();
+  const container = createHostContainer(...(await loadPluginModules(options.plugins ?? [])).modules);
   const kinds: PluginKind[] = ['backbone', 'head', 'innerSolver', 'learner', 'dataset'];
   const plugins: Record<string, string[]> = {};
   for (const k of kinds) plugins[k] = listPlugins(container, k).map((p) => p.name);

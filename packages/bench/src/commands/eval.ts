@@ -11,6 +11,7 @@ import { createComposedLearner } from '../compose.js';
 import { openSource, DEFAULT_SPLITS } from '../sources.js';
 import { loadCheckpoint } from '../checkpoint-file.js';
 import { meanCi95 } from '../stats.js';
+import { loadPluginModules } from '../plugin-modules.js';
 import { appendJsonLine } from '../atomic-file.js';
 import { currentCommit } from '../git-commit.js';
 import { startProgress } from '../progress.js';
@@ -55,6 +56,11 @@ export interface EvalOptions {
   readonly ways?: number;
   readonly shots?: number;
   readonly queryShots?: number;
+  /**
+   * Third-party plug-in modules to load besides the run's own (`config.plugins` of its checkpoint),
+   * e.g. the module of another `--solver`.
+   */
+  readonly plugins?: readonly string[];
 }
 
 /** Scores one episode: query loss and accuracy, transductively or one example at a time. */
@@ -83,7 +89,8 @@ function scoreEpisode(learner: Learner, e: Episode, norm: NormMode): { loss: num
  * Evaluates and records. Prints e.g.
  * `omniglot/test 5-way 1-shot, maml: accuracy 97.10% ± 0.40% (95% CI, 600 episodes, eval seed 1, 3 inner steps, batch norm transductive)`.
  * @returns the record written.
- * @throws MetaLearnError `checkpoint` when the run has no checkpoint; `nonFinite` when any test
+ * @throws MetaLearnError `checkpoint` when the run has no checkpoint; `invalidArgument` when a
+ *   plug-in module cannot be imported or exports no ContainerModule; `nonFinite` when any test
  *   episode's score is not finite (the adaptation diverged), naming how many and the first, before
  *   any record is written.
  */
@@ -91,7 +98,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const info = await initEngine(o.backend ? { backend: o.backend } : {});
   const ckpt = loadCheckpoint(o.run);
   const config = { ...ckpt.config, ...(o.ways !== undefined ? { ways: o.ways } : {}), ...(o.shots !== undefined ? { shots: o.shots } : {}), ...(o.queryShots !== undefined ? { queryShots: o.queryShots } : {}) };
-  const container = createHostContainer();
+  const container = createHostContainer(...(await loadPluginModules([...(ckpt.config.plugins ?? []), ...(o.plugins ?? [])])).modules);
   let source: EpisodeSource;
   let split: string;
   if (o.oneShotRuns) {

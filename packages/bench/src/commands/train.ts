@@ -15,6 +15,7 @@ import { appendJsonLine, writeFileAtomic } from '../atomic-file.js';
 import { currentCommit } from '../git-commit.js';
 import { startProgress } from '../progress.js';
 import { createParallelMetaStep } from '../parallel/parallel-meta-step.js';
+import { loadPluginModules } from '../plugin-modules.js';
 
 /** Options of {@link runTrain}. */
 export interface TrainOptions {
@@ -47,13 +48,16 @@ export interface TrainResult {
  * seed, so a resumed run sees the same episodes as an uninterrupted one. With `config.workers`
  * `W > 1` each meta-batch is split across `W` threads ({@link createParallelMetaStep}; the pool is
  * closed when training ends or fails); a run is bitwise reproducible for a given `W`.
- * @throws MetaLearnError `checkpoint` when `--resume` finds no checkpoint or one of another run,
+ * Third-party parts come from `config.plugins` (on `--resume`: the run's own plus any given).
+ * @throws MetaLearnError `invalidArgument` when a plug-in module cannot be imported or exports no
+ *   ContainerModule; `checkpoint` when `--resume` finds no checkpoint or one of another run,
  *   or when the folder already holds a checkpoint and `--resume` is not given (nothing is overwritten).
  */
 export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   const engine = await initEngine(o.backend ? { backend: o.backend } : {});
   const existing = existsSync(checkpointPath(o.out));
   let config: RunConfig = resolveRunConfig(o.config);
+  const givenPlugins = config.plugins ?? [];
   let startStep = 0;
   let wallBefore = 0;
   const resumed = o.resume ? loadCheckpoint(o.out) : undefined;
@@ -62,7 +66,8 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   }
   if (resumed) {
     const { metaSteps, checkpointEvery, logEvery, maxMinutes, workers } = config;
-    // The run's identity comes from its checkpoint; only the budget, cadence and threads may change.
+    // The run's identity comes from its checkpoint; only the budget, cadence and threads may change
+    // (and plug-in modules may be added, below).
     config = {
       ...resumed.config, metaSteps: Math.max(metaSteps, resumed.config.metaSteps), checkpointEvery, logEvery,
       ...(maxMinutes !== undefined ? { maxMinutes } : {}), ...(workers !== undefined ? { workers } : {}),
@@ -70,7 +75,9 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     startStep = resumed.state.step;
     wallBefore = resumed.wallSeconds;
   }
-  const container = createHostContainer();
+  const plugins = await loadPluginModules([...(resumed?.config.plugins ?? []), ...givenPlugins]);
+  if (plugins.resolved.length > 0) config = { ...config, plugins: plugins.resolved };
+  const container = createHostContainer(...plugins.modules);
   const split = o.split ?? DEFAULT_SPLITS[config.dataset]?.train ?? 'train';
   const source = await openSource(container, config, split, config.seed, o.dataDir);
   const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
@@ -83,7 +90,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   const save = (wallSeconds: number) =>
     saveCheckpoint(o.out, { version: 1, config, composition, state: learner.state(), wallSeconds, commit, ...(o.command !== undefined ? { command: o.command } : {}), savedAt: new Date().toISOString() });
 
-  const stepper = await createParallelMetaStep({ learner, workers: config.workers ?? 1, recipe: { composition, task, seed: config.seed, backend: engine.backend } });
+  const stepper = await createParallelMetaStep({ learner, workers: config.workers ?? 1, recipe: { composition, task, seed: config.seed, backend: engine.backend, ...(plugins.resolved.length > 0 ? { plugins: plugins.resolved } : {}) } });
   let result: TrainResult;
   try {
     const bar = startProgress('meta-step', config.metaSteps, startStep, ['loss', 'acc', 'rate'], o.quiet === true);

@@ -7,7 +7,7 @@ import type { TransferEpisode } from './episode-transfer.js';
 
 /**
  * How a worker builds its copy of the learner: the run's composition (names and options of the
- * parts, resolved from the first-party plugin container exactly as `train` does), task shape,
+ * parts, resolved from the first-party plug-in container plus `plugins` exactly as `train` does), task shape,
  * seed and backend.
  */
 export interface LearnerRecipe {
@@ -16,6 +16,8 @@ export interface LearnerRecipe {
   readonly seed: number;
   /** The main thread's backend; the worker initialises the same one. */
   readonly backend: BackendName;
+  /** Third-party plug-in modules to import and load beside the first-party ones (resolved specifiers, see plugin-modules.ts). */
+  readonly plugins?: readonly string[];
 }
 
 /** A request to a worker: build (once) the learner of `recipe`; with `work`, compute one part's meta-gradient. */

@@ -1,6 +1,7 @@
 /**
  * The entry of a meta-gradient worker thread (run by tinypool). Per thread it builds the run's
- * learner once from a {@link LearnerRecipe} (the same composition path `train` uses) on the main
+ * learner once from a {@link LearnerRecipe} (the same composition path `train` uses, the run's
+ * third-party plug-in modules imported first) on the main
  * thread's backend; per request it imports the current meta-parameters, rebuilds the episodes
  * from their transferred buffers and returns their {@link MetaGradient} part, transferring its
  * arrays back. Errors are returned (kind and message), not thrown, so their kind survives.
@@ -9,6 +10,7 @@ import Tinypool, { type Transferable } from 'tinypool';
 import { MetaLearnError, disposeEpisode, initEngine, type Learner, type MetaGradient } from '@metalearn/core';
 import { createHostContainer } from '../container.js';
 import { createComposedLearner } from '../compose.js';
+import { loadPluginModules } from '../plugin-modules.js';
 import { unpackEpisode } from './episode-transfer.js';
 import type { LearnerRecipe, WorkerReply, WorkerRequest } from './protocol.js';
 
@@ -21,7 +23,8 @@ async function learnerFor(recipe: LearnerRecipe): Promise<Learner> {
   built?.learner.dispose();
   built = undefined;
   await initEngine({ backend: recipe.backend, log: () => {} });
-  const learner = createComposedLearner(createHostContainer(), recipe.composition, recipe.task, recipe.seed);
+  const { modules } = await loadPluginModules(recipe.plugins ?? []);
+  const learner = createComposedLearner(createHostContainer(...modules), recipe.composition, recipe.task, recipe.seed);
   built = { key, learner };
   return learner;
 }

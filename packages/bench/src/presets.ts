@@ -84,7 +84,8 @@ export const PRESETS: Readonly<Record<string, LearnerPreset>> = {
       }),
     learner: 'backprop',
     learnerOptions: () => ({ outerLrSchedule: 'cosine' }),
-    backboneOptions: (r) => ({ normSteps: r.innerSteps + 1 }),
+    // Per-step batch-norm statistics need a backbone with batch norm (Conv-4); an MLP has none.
+    backboneOptions: (r) => (r.backbone === 'conv4' ? { normSteps: r.innerSteps + 1 } : {}),
   },
   pretrain: {
     name: 'pretrain',

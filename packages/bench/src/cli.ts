@@ -104,15 +104,38 @@ train
     merged['workers'] ??= availableParallelism();
     const cfg = resolveRunConfig(merged);
     const out = (opts['out'] as string | undefined) ?? `runs/${cfg.dataset}-${cfg.solver ?? cfg.learner}-${cfg.ways}w${cfg.shots}s-seed${cfg.seed}`;
-    const r = await runTrain({
-      config: merged,
-      out,
-      resume: opts['resume'] === true,
-      command: commandLine(),
-      ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),
-      ...(opts['backend'] ? { backend: opts['backend'] as 'wasm' } : {}),
-      ...(opts['split'] ? { split: opts['split'] as string } : {}),
-    });
+    // SIGINT/SIGTERM: finish the meta-step under way and checkpoint; a second signal quits at once.
+    const stop = new AbortController();
+    let signal: NodeJS.Signals | undefined;
+    const onSignal = (s: NodeJS.Signals) => {
+      if (signal !== undefined) process.exit(s === 'SIGINT' ? 130 : 143);
+      signal = s;
+      console.error(`metalearn: ${s}: finishing the meta-step under way and writing a checkpoint (${s === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again quits at once)`);
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let r;
+    try {
+      r = await runTrain({
+        config: merged,
+        out,
+        resume: opts['resume'] === true,
+        command: commandLine(),
+        stop: stop.signal,
+        ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),
+        ...(opts['backend'] ? { backend: opts['backend'] as 'wasm' } : {}),
+        ...(opts['split'] ? { split: opts['split'] as string } : {}),
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (r.interrupted) {
+      console.log(`interrupted by ${signal} after meta-step ${r.steps}; checkpoint in ${out}; continue with --resume --out ${out}`);
+      process.exitCode = signal === 'SIGINT' ? 130 : 143;
+      return;
+    }
     console.log(`trained ${r.steps} meta-steps in ${r.wallSeconds.toFixed(1)} s; last query loss ${r.lastLoss.toFixed(4)}${r.lastAccuracy !== undefined ? `, accuracy ${(100 * r.lastAccuracy).toFixed(1)}%` : ''}; checkpoint in ${out}`);
     if (opts['eval'] === true) {
       await runEval({

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -36,6 +36,44 @@ test('train: an interrupted run resumed from its checkpoint ends bitwise-equal t
     // A second train into the same folder without --resume must not overwrite it.
     await assert.rejects(runTrain({ config: base, out: full, resume: false, quiet: true, backend: 'cpu' }), (e) => MetaLearnError.is(e, 'checkpoint') && /--resume/.test((e as Error).message));
     assert.deepEqual(loadCheckpoint(full).state.tensors, a.tensors);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('train: a stop request (the CLI\'s SIGINT/SIGTERM) checkpoints the step under way; resume and metrics.jsonl stay exact', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metalearn-stop-'));
+  const steps = (run: string) => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+  try {
+    const config = { ...base, logEvery: 1, checkpointEvery: 1000 };
+    // Reference: 12 steps uninterrupted.
+    const full = join(dir, 'full');
+    await runTrain({ config, out: full, resume: false, quiet: true, backend: 'cpu' });
+    // Stopped after its first step (already aborted), although no checkpoint was due for 1000 steps.
+    const part = join(dir, 'part');
+    const stopped = await runTrain({ config, out: part, resume: false, quiet: true, backend: 'cpu', stop: AbortSignal.abort() });
+    assert.equal(stopped.interrupted, true);
+    assert.equal(stopped.steps, 1);
+    assert.equal(loadCheckpoint(part).state.step, 1, 'checkpoint at the stop');
+    const resumed = await runTrain({ config, out: part, resume: true, quiet: true, backend: 'cpu' });
+    assert.equal(resumed.interrupted, undefined);
+    assert.deepEqual(loadCheckpoint(part).state.tensors, loadCheckpoint(full).state.tensors, 'stop + resume = uninterrupted, bitwise');
+    assert.deepEqual(steps(part), steps(full), 'one metrics line per step, none twice');
+    // A run killed between checkpoints left lines past its checkpoint: --resume drops and re-logs them.
+    const killed = join(dir, 'killed');
+    await runTrain({ config: { ...config, metaSteps: 4, checkpointEvery: 2 }, out: killed, resume: false, quiet: true, backend: 'cpu' });
+    const cp = readFileSync(join(killed, 'checkpoint.json'), 'utf8');
+    await runTrain({ config: { ...config, metaSteps: 7, checkpointEvery: 1000 }, out: killed, resume: true, quiet: true, backend: 'cpu' });
+    writeFileSync(join(killed, 'checkpoint.json'), cp); // back to step 4, as if killed at step 7
+    assert.deepEqual(steps(killed), [1, 2, 3, 4, 5, 6, 7]);
+    await runTrain({ config, out: killed, resume: true, quiet: true, backend: 'cpu' });
+    assert.deepEqual(steps(killed), steps(full), 'steps 5-7 logged once, by the resumed run');
+    // A fresh run into a folder whose earlier run never reached a checkpoint starts a fresh log.
+    const fresh = join(dir, 'fresh');
+    mkdirSync(fresh);
+    writeFileSync(join(fresh, 'metrics.jsonl'), '{"step":50,"loss":1}\n{"step":100,"loss":1}\n');
+    await runTrain({ config: { ...config, metaSteps: 3 }, out: fresh, resume: false, quiet: true, backend: 'cpu' });
+    assert.deepEqual(steps(fresh), [1, 2, 3]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@
  * `metalearn train`: meta-trains a composed learner on a dataset's training split, with a
  * progress bar, atomic checkpoints every N meta-steps and `--resume`.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError, disposeEpisode, initEngine, type BackendName, type Learner } from '@metalearn/core';
@@ -32,6 +32,12 @@ export interface TrainOptions {
   readonly command?: string;
   /** Show the progress bar (default: when stderr is a terminal, else a line every ~10 s). */
   readonly quiet?: boolean;
+  /**
+   * Stop request (the CLI aborts it on SIGINT/SIGTERM): when aborted, the meta-step under way
+   * finishes, a checkpoint is written and training returns with `interrupted: true`, so
+   * `--resume` loses nothing.
+   */
+  readonly stop?: AbortSignal;
 }
 
 /** What a finished training run reports. */
@@ -41,6 +47,8 @@ export interface TrainResult {
   readonly wallSeconds: number;
   readonly lastLoss: number;
   readonly lastAccuracy?: number;
+  /** True when {@link TrainOptions.stop} ended the run (after checkpointing). */
+  readonly interrupted?: boolean;
 }
 
 /**
@@ -85,6 +93,9 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   const learner: Learner = createComposedLearner(container, composition, task, config.seed);
   if (resumed) learner.load(resumed.state);
   mkdirSync(o.out, { recursive: true });
+  // metrics.jsonl holds exactly the steps up to the checkpoint: lines logged after it (a run killed
+  // between checkpoints) or by a run that never reached one are dropped, and re-logged on the way.
+  keepMetricsUpTo(join(o.out, 'metrics.jsonl'), startStep);
   writeFileAtomic(join(o.out, 'config.json'), JSON.stringify({ config, composition, split }, null, 2) + '\n');
   const commit = currentCommit();
   const save = (wallSeconds: number) =>
@@ -99,6 +110,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     let emaLoss = NaN;
     let emaAcc = NaN;
     let stoppedAt = config.metaSteps;
+    let interrupted = false;
     for (let step = startStep; step < config.metaSteps; step++) {
       const tasks = source.metaBatch(step, config.metaBatch);
       let m;
@@ -121,8 +133,11 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
         appendJsonLine(join(o.out, 'metrics.jsonl'), { step: done, loss: m.loss, accuracy: m.accuracy, emaLoss, emaAccuracy: Number.isNaN(emaAcc) ? undefined : emaAcc, wallSeconds: wallBefore + elapsed, numTensors: tf.memory().numTensors });
       }
       const outOfTime = config.maxMinutes !== undefined && elapsed >= config.maxMinutes * 60;
-      if (done % config.checkpointEvery === 0 || done === config.metaSteps || outOfTime) save(wallBefore + elapsed);
-      if (outOfTime) {
+      // A serial meta-step never yields to the event loop, where signal handlers run: yield once.
+      if (o.stop !== undefined) await new Promise<void>((r) => setImmediate(r));
+      interrupted = o.stop?.aborted === true;
+      if (done % config.checkpointEvery === 0 || done === config.metaSteps || outOfTime || interrupted) save(wallBefore + elapsed);
+      if (outOfTime || interrupted) {
         stoppedAt = done;
         break;
       }
@@ -130,10 +145,30 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     bar.stop();
     const wallSeconds = wallBefore + (performance.now() - t0) / 1000;
     if (startStep >= config.metaSteps) save(wallSeconds);
-    result = { runDir: o.out, steps: Math.max(stoppedAt, startStep), wallSeconds, lastLoss: last.loss, ...(last.accuracy !== undefined ? { lastAccuracy: last.accuracy } : {}) };
+    result = { runDir: o.out, steps: Math.max(stoppedAt, startStep), wallSeconds, lastLoss: last.loss, ...(last.accuracy !== undefined ? { lastAccuracy: last.accuracy } : {}), ...(interrupted ? { interrupted } : {}) };
   } finally {
     await stepper.close();
   }
   learner.dispose();
   return result;
+}
+
+/**
+ * Keeps the lines of a metrics file whose `step` is at most `maxStep` (all of them when none is
+ * larger), rewriting the file atomically; removes nothing when the file does not exist.
+ * @param path - the run's metrics.jsonl.
+ * @param maxStep - the checkpoint's step (0 for a fresh run: the file is emptied).
+ */
+function keepMetricsUpTo(path: string, maxStep: number): void {
+  if (!existsSync(path)) return;
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const kept = lines.filter((l) => {
+    try {
+      const step = (JSON.parse(l) as { step?: unknown }).step;
+      return typeof step === 'number' && step <= maxStep;
+    } catch {
+      return false; // a torn last line
+    }
+  });
+  if (kept.length !== lines.length) writeFileAtomic(path, kept.map((l) => l + '\n').join(''));
 }

@@ -5,13 +5,35 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, appendFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { MetaLearnError } from '@metalearn/core';
+
+/**
+ * Runs a file-system write, turning Node's errors (EISDIR, EACCES, ENOSPC, ...) into a
+ * MetaLearnError that names what was being written.
+ * @param what - e.g. `'eval: --results'`; @param path - the target; @param write - the write.
+ * @throws MetaLearnError `invalidArgument`: `<what> <path>: cannot write: <Node's message>`.
+ */
+export function writingTo<T>(what: string, path: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    if (MetaLearnError.is(e)) throw e;
+    throw new MetaLearnError('invalidArgument', `${what} ${path}: cannot write: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
 
 /**
  * Writes `data` to `path` atomically (temp file + fsync + rename). Creates parent folders.
  * @param path - target file.
  * @param data - contents.
+ * @param what - who writes, for messages (default `'writeFileAtomic'`).
+ * @throws MetaLearnError `invalidArgument` when the file cannot be written (see {@link writingTo}).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, what = 'writeFileAtomic'): void {
+  writingTo(what, path, () => writeAtomic(path, data));
+}
+
+function writeAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
@@ -24,8 +46,14 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   renameSync(tmp, path);
 }
 
-/** Appends one JSON record as a line to a JSON Lines file (creating folders). */
-export function appendJsonLine(path: string, record: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  appendFileSync(path, JSON.stringify(record) + '\n', 'utf8');
+/**
+ * Appends one JSON record as a line to a JSON Lines file (creating folders).
+ * @param what - who writes, for messages (default `'appendJsonLine'`).
+ * @throws MetaLearnError `invalidArgument` when the file cannot be written (see {@link writingTo}).
+ */
+export function appendJsonLine(path: string, record: unknown, what = 'appendJsonLine'): void {
+  writingTo(what, path, () => {
+    mkdirSync(dirname(path), { recursive: true });
+    appendFileSync(path, JSON.stringify(record) + '\n', 'utf8');
+  });
 }

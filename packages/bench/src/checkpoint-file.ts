@@ -44,7 +44,7 @@ export function saveCheckpoint(runDir: string, ckpt: RunCheckpoint): void {
  */
 export function loadCheckpoint(runDir: string): RunCheckpoint {
   const path = checkpointPath(runDir);
-  if (!existsSync(path)) throw new MetaLearnError('checkpoint', `loadCheckpoint: ${path} does not exist (train first, or check --run)`);
+  if (!existsSync(path)) throw new MetaLearnError('checkpoint', `loadCheckpoint: ${path} does not exist (train first, or check the run folder: --run of eval, --out of train --resume)`);
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(path, 'utf8'));

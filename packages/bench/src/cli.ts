@@ -30,19 +30,19 @@ program
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new MetaLearnError('invalidArgument', `metalearn: ${name} must be an integer, got '${v}'`);
+  if (!Number.isInteger(n)) throw new MetaLearnError('invalidArgument', `${name} must be an integer, got '${v}'`);
   return n;
 };
 const num = (name: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new MetaLearnError('invalidArgument', `metalearn: ${name} must be a number, got '${v}'`);
+  if (!Number.isFinite(n)) throw new MetaLearnError('invalidArgument', `${name} must be a number, got '${v}'`);
   return n;
 };
 const json = (name: string) => (v: string): unknown => {
   try {
     return JSON.parse(v);
-  } catch {
-    throw new MetaLearnError('invalidArgument', `metalearn: ${name} must be JSON, got '${v}'`);
+  } catch (e) {
+    throw new MetaLearnError('invalidArgument', `${name} must be JSON, got '${v}' (${e instanceof Error ? e.message : String(e)})`);
   }
 };
 const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (else METALEARN_DATA_DIR)');

@@ -105,7 +105,7 @@ export function resolveRunConfig(input: unknown): RunConfig {
   const d = DATASET_DEFAULTS[c.dataset] ?? {};
   const pick = <K extends keyof RunConfig>(k: K): NonNullable<RunConfig[K]> => {
     const v = (c as Record<string, unknown>)[k] ?? d[k];
-    if (v === undefined) throw new MetaLearnError('invalidArgument', `resolveRunConfig: config.${k} is required for dataset '${c.dataset}' (no default)`);
+    if (v === undefined) throw new MetaLearnError('invalidArgument', `resolveRunConfig: config.${k} is required for dataset '${c.dataset}', which has no defaults (the built-in datasets with defaults: ${Object.keys(DATASET_DEFAULTS).join(', ')}; a third-party dataset needs every size given)`);
     return v as NonNullable<RunConfig[K]>;
   };
   const innerSteps = pick('innerSteps');

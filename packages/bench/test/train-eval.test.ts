@@ -126,6 +126,13 @@ test('train/eval: bad input is a MetaLearnError naming the field, and nothing is
     mkdtempSync(join(dir, 'e'));
     writeFileSync(join(dir, 'torn.json'), '{"version":1,');
     await assert.rejects(runEval({ run: dir, episodes: 5, evalSeed: 1, norm: 'transductive', oneShotRuns: false, command: 't', quiet: true }), (e) => MetaLearnError.is(e, 'checkpoint'));
+    // Paths that cannot be written, and a number of episodes that is not one.
+    const good = join(dir, 'good');
+    await runTrain({ config: { ...base, metaSteps: 2 }, out: good, resume: false, quiet: true, backend: 'cpu' });
+    const evalArgs = { run: good, episodes: 3, evalSeed: 1, norm: 'transductive' as const, oneShotRuns: false, command: 't', quiet: true, backend: 'cpu' as const };
+    await assert.rejects(runEval({ ...evalArgs, results: dir }), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.startsWith(`eval: --results ${dir}: cannot write: EISDIR`));
+    await assert.rejects(runEval({ ...evalArgs, episodes: 0 }), (e) => MetaLearnError.is(e, 'invalidArgument') && /eval: --episodes must be an integer >= 1, got 0/.test(e.message));
+    await assert.rejects(runTrain({ config: base, out: join(dir, 'torn.json'), resume: false, quiet: true, backend: 'cpu' }), (e) => MetaLearnError.is(e, 'invalidArgument') && /^train: --out .*torn\.json: cannot write: EEXIST/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -244,6 +244,17 @@ test('a non-finite meta-gradient under a finite meta-objective throws nonFinite 
   tasks.forEach(disposeEpisode);
 });
 
+test('a solver whose predictions ignore every meta-parameter is an invalidArgument naming it, not a tfjs error', () => {
+  const tasks = regressionTasks(7, 2);
+  const deaf: InnerSolver = { name: 'deaf', initParams: () => ({}), adapt: () => ({ predict: (x: tf.Tensor) => tf.zeros([x.shape[0]!, 1]) as tf.Tensor2D }) };
+  const learner = regressionLearner(deaf);
+  const before = snapshot(learner.params);
+  assert.throws(() => learner.metaTrainStep(tasks), (e) => MetaLearnError.is(e, 'invalidArgument') && /metaTrainStep: the meta-objective does not depend on any meta-parameter: inner solver 'deaf'/.test(e.message));
+  assert.deepEqual(snapshot(learner.params), before);
+  learner.dispose();
+  tasks.forEach(disposeEpisode);
+});
+
 test('state()/load() round-trips exactly through JSON, Adam moments and count included', () => {
   const tasks = classificationTasks(8, 3);
   const a = classificationLearner();

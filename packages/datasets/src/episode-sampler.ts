@@ -64,11 +64,12 @@ function positiveInt(fn: string, name: string, v: unknown): number {
  * for all classes up front, so a bad class fails at once rather than in a rare episode).
  *
  * @param fn - the calling function, for messages.
- * @throws MetaLearnError `invalidArgument` on bad sizes, a bad seed or too few classes;
+ * @throws MetaLearnError `invalidArgument` on bad sizes (`ways < 2` included), a bad seed or too few classes;
  *   `notEnoughExamples` naming the first class with fewer than `shots + queryShots` examples.
  */
 export function validateEpisodeSpec(fn: string, ds: ClassIndexedDataset, spec: EpisodeSpec): void {
   const ways = positiveInt(fn, 'spec.ways', spec.ways);
+  if (ways < 2) throw new MetaLearnError('invalidArgument', `${fn}: spec.ways must be >= 2 (a 1-way episode has nothing to tell apart), got ${ways}`);
   const shots = positiveInt(fn, 'spec.shots', spec.shots);
   const queryShots = positiveInt(fn, 'spec.queryShots', spec.queryShots);
   if (!Number.isSafeInteger(spec.seed)) throw new MetaLearnError('invalidArgument', `${fn}: spec.seed must be a safe integer, got ${String(spec.seed)}`);

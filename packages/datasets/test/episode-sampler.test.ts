@@ -135,6 +135,7 @@ test("notEnoughExamples names the class; other bad specs are invalidArgument nam
   createEpisodeSampler(ds, { ways: 2, shots: 1, queryShots: 3, seed: 1 }); // 4 examples suffice for 1 + 3
   const bad = (s: object, what: RegExp, index = 0) => assert.throws(() => sampleEpisode(ds, { ...spec, ways: 2, ...s }, index), (e) => MetaLearnError.is(e, 'invalidArgument') && what.test(e.message));
   bad({ ways: 7 }, /spec\.ways = 7 exceeds the 6 classes/);
+  bad({ ways: 1 }, /spec\.ways must be >= 2 \(a 1-way episode has nothing to tell apart\), got 1/);
   bad({ ways: 0 }, /spec\.ways must be an integer >= 1/);
   bad({ shots: 1.5 }, /spec\.shots/);
   bad({ queryShots: 0 }, /spec\.queryShots/);

@@ -96,6 +96,7 @@ function scoreEpisode(learner: Learner, e: Episode, norm: NormMode): { loss: num
  */
 export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const info = await initEngine(o.backend ? { backend: o.backend } : {});
+  if (!(Number.isInteger(o.episodes) && o.episodes >= 1)) throw new MetaLearnError('invalidArgument', `eval: --episodes must be an integer >= 1, got ${String(o.episodes)}`);
   const ckpt = loadCheckpoint(o.run);
   const config = { ...ckpt.config, ...(o.ways !== undefined ? { ways: o.ways } : {}), ...(o.shots !== undefined ? { shots: o.shots } : {}), ...(o.queryShots !== undefined ? { queryShots: o.queryShots } : {}) };
   const container = createHostContainer(...(await loadPluginModules([...(ckpt.config.plugins ?? []), ...(o.plugins ?? [])])).modules);
@@ -182,7 +183,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     `${source.name} ${source.ways}-way ${source.shots}-shot, ${record.learner}: ${metric} ${pct(mean)} ± ${pct(ci95)} ` +
       `(95% CI, ${episodes} episodes, eval seed ${o.evalSeed}, ${record.innerStepsTest} inner steps, batch norm ${o.norm})`,
   );
-  if (o.results) appendJsonLine(o.results, record);
+  if (o.results) appendJsonLine(o.results, record, 'eval: --results');
   return record;
 }
 

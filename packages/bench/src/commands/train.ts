@@ -11,7 +11,7 @@ import { resolveRunConfig, type RunConfig } from '../run-config.js';
 import { createComposedLearner, resolveComposition } from '../compose.js';
 import { openSource, DEFAULT_SPLITS } from '../sources.js';
 import { loadCheckpoint, saveCheckpoint, checkpointPath } from '../checkpoint-file.js';
-import { appendJsonLine, writeFileAtomic } from '../atomic-file.js';
+import { appendJsonLine, writeFileAtomic, writingTo } from '../atomic-file.js';
 import { currentCommit } from '../git-commit.js';
 import { startProgress } from '../progress.js';
 import { createParallelMetaStep } from '../parallel/parallel-meta-step.js';
@@ -92,7 +92,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   const composition = resumed?.composition ?? resolveComposition(config, task);
   const learner: Learner = createComposedLearner(container, composition, task, config.seed);
   if (resumed) learner.load(resumed.state);
-  mkdirSync(o.out, { recursive: true });
+  writingTo('train: --out', o.out, () => mkdirSync(o.out, { recursive: true }));
   // metrics.jsonl holds exactly the steps up to the checkpoint: lines logged after it (a run killed
   // between checkpoints) or by a run that never reached one are dropped, and re-logged on the way.
   keepMetricsUpTo(join(o.out, 'metrics.jsonl'), startStep);

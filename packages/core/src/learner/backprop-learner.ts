@@ -145,12 +145,12 @@ export function createLearner(options: CreateLearnerOptions): Learner {
       let sums: Record<string, Float32Array> = {};
       for (const group of groups) {
         tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(() => {
+          const { value, grads } = unconnectedAsError(() => tf.variableGrads(() => {
             const o = metaObjective({ backbone, head, solver, theta: thetaView(), solverParams: solverView(), spec, metaStep, tasks: group, ...(outer.vectorise !== undefined ? { vectorise: outer.vectorise } : {}) });
             finalLosses.push(...o.finalLosses);
             hits.push(...o.hits);
             return o.sum;
-          }, varList);
+          }, varList), caller, solver.name);
           objective += value.dataSync()[0]!;
           if (!Number.isFinite(objective)) return;
           const part = readParamArrays(Object.fromEntries(names.map((n) => [n, grads[variables[n]!.name]])), shapes);
@@ -341,4 +341,21 @@ function readAll(ts: readonly tf.Tensor[]): number[] {
   const values = Array.from(stacked.dataSync());
   stacked.dispose();
   return values;
+}
+
+/**
+ * Runs `tf.variableGrads`, turning tfjs's error for a loss that no meta-parameter reaches into a
+ * MetaLearnError naming the solver.
+ * @throws MetaLearnError `invalidArgument` when the meta-objective does not depend on any
+ *   meta-parameter (a solver whose predictions ignore theta and its own parameters).
+ */
+function unconnectedAsError<T>(f: () => T, caller: string, solverName: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof Error && /Cannot find a connection between any variable and the result of the loss/.test(e.message)) {
+      throw new MetaLearnError('invalidArgument', `${caller}: the meta-objective does not depend on any meta-parameter: inner solver '${solverName}' must compute its predictions from theta (or its own solverParams) on the gradient tape`);
+    }
+    throw e;
+  }
 }

@@ -161,7 +161,7 @@ program
   .option('--split <name>', 'test split (default: omniglot Vinyals test)')
   .addOption(new Option('--norm <mode>', 'batch norm over the query set: transductive (one batch) or per-example').choices(['transductive', 'per-example']).default('transductive'))
   .option('--one-shot-runs', 'evaluate on the 20 Omniglot one-shot runs (error rate)')
-  .option('--ways <n>', 'test N-way episodes (default: as trained; other ways transplant the backbone only)', int('--ways'))
+  .option('--ways <n>', 'test N-way episodes (default: as trained; other ways transplant the backbone, and the solver\'s meta-parameters whose shapes do not depend on the ways, under a fresh head)', int('--ways'))
   .option('--shots <k>', 'test K-shot episodes (default: as trained)', int('--shots'))
   .option('--query-shots <q>', 'query examples per class (default: as trained)', int('--query-shots'))
   .option('--solver <name>', 'evaluate with another registered inner solver (the trained backbone and head are transplanted), e.g. ridge')

@@ -124,7 +124,10 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const composition = usesSteps ? { ...evaluated, solverOptions: { ...evaluated.solverOptions, evalInnerSteps: innerStepsTest } }
     : learnerSteps ? { ...evaluated, learnerOptions: { ...evaluated.learnerOptions, evalInnerSteps: innerStepsTest } } : evaluated;
   const learner = createComposedLearner(container, composition, task, config.seed);
-  learner.load(swapped ? transplantState(learner.state(), ckpt.state, reshaped ? ['params/backbone/'] : undefined) : ckpt.state);
+  // Other ways: the backbone, and the same solver's meta-parameters where their shapes allow (a
+  // new head). Another solver: the model only, the new solver's parameters fresh.
+  const sameSolver = evaluated.solver === ckpt.composition.solver;
+  learner.load(swapped ? transplantState(learner.state(), ckpt.state, reshaped ? ['params/backbone/'] : undefined, reshaped && sameSolver ? ['params/solver/'] : []) : ckpt.state);
   const bar = startProgress('episode', episodes, 0, [], o.quiet === true);
   const scores: number[] = [];
   const t0 = performance.now();

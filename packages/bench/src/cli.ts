@@ -136,6 +136,10 @@ train
       process.exitCode = signal === 'SIGINT' ? 130 : 143;
       return;
     }
+    if (r.stepsThisSession === 0) {
+      console.log(`nothing to train: the run in ${out} is at meta-step ${r.steps}, and --meta-steps asks for ${r.steps} or fewer`);
+      return;
+    }
     console.log(`trained ${r.steps} meta-steps in ${r.wallSeconds.toFixed(1)} s; last query loss ${r.lastLoss.toFixed(4)}${r.lastAccuracy !== undefined ? `, accuracy ${(100 * r.lastAccuracy).toFixed(1)}%` : ''}; checkpoint in ${out}`);
     if (opts['eval'] === true) {
       await runEval({

@@ -35,6 +35,8 @@ export interface ResultRecord {
   /** When evaluation swapped the solver (`eval --solver`), the one the run was trained with. */
   readonly trainSolver?: string;
   /** The episode shape the run was meta-trained on (may differ from `ways`/`shots`). */
+  /** The solver options of the evaluation when `--solver-options` changed them (the run's own otherwise). */
+  readonly solverOptions?: Readonly<Record<string, unknown>>;
   readonly trainWays: number;
   readonly trainShots: number;
   readonly outerRule: string;

@@ -175,3 +175,43 @@ test('eval: a checkpoint whose adaptation diverges is a nonFinite MetaLearnError
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("eval --solver-options applies to the run's own solver too, is validated, and is recorded", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metalearn-eval-options-'));
+  try {
+    const run = join(dir, 'run');
+    await runTrain({ config: { ...base, metaSteps: 2 }, out: run, resume: false, quiet: true, backend: 'cpu' });
+    const common = { run, episodes: 6, evalSeed: 1, norm: 'transductive' as const, oneShotRuns: false, command: 'test', quiet: true, backend: 'cpu' as const, innerSteps: 3 };
+    const own = await runEval(common);
+    const faster = await runEval({ ...common, solverOptions: { innerLr: 0.05 } });
+    assert.notEqual(faster.mean, own.mean, 'another inner learning rate, another MSE');
+    assert.deepEqual(faster.solverOptions?.['innerLr'], 0.05);
+    assert.equal(own.solverOptions, undefined);
+    assert.equal(faster.trainSolver, undefined, 'the same solver');
+    await assert.rejects(runEval({ ...common, solverOptions: { bogus: 1 } }), (e) => MetaLearnError.is(e, 'invalidArgument') && /bogus/.test((e as Error).message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('train --resume: a changed setting is an error naming it; --meta-steps, when given, is the new budget, lower included', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metalearn-resume-'));
+  try {
+    const run = join(dir, 'run');
+    await runTrain({ config: { ...base, metaSteps: 3 }, out: run, resume: false, quiet: true, backend: 'cpu' });
+    const before = readFileSync(join(run, 'checkpoint.json'), 'utf8');
+    await assert.rejects(
+      runTrain({ config: { ...base, innerLr: 0.5, outerLr: 0.5 }, out: run, resume: true, quiet: true, backend: 'cpu' }),
+      (e) => MetaLearnError.is(e, 'invalidArgument') && /^train --resume: innerLr 0\.5 \(the run has 0\.01\); outerLr 0\.5 \(the run has 0\.001\): a resumed run keeps its configuration; only metaSteps, maxMinutes/.test((e as Error).message),
+    );
+    assert.equal(readFileSync(join(run, 'checkpoint.json'), 'utf8'), before, 'the checkpoint is untouched');
+    // The same settings again (as a re-typed command line would give) are fine; the budget may change.
+    const r = await runTrain({ config: { ...base, metaSteps: 5 }, out: run, resume: true, quiet: true, backend: 'cpu' });
+    assert.deepEqual([r.steps, r.stepsThisSession], [5, 2]);
+    const again = await runTrain({ config: { dataset: 'sinusoid', metaSteps: 4 }, out: run, resume: true, quiet: true, backend: 'cpu' });
+    assert.deepEqual([again.steps, again.stepsThisSession], [5, 0], 'a budget below the current step trains nothing');
+    assert.equal(loadCheckpoint(run).config.metaSteps, 4, 'a lower --meta-steps is the budget now');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

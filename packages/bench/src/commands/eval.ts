@@ -114,7 +114,9 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
   const reshaped = source.ways !== ckpt.config.ways;
   const swapped = (o.solver !== undefined && o.solver !== ckpt.composition.solver) || reshaped;
-  const evaluated = o.solver !== undefined && o.solver !== ckpt.composition.solver ? { ...ckpt.composition, solver: o.solver, solverOptions: o.solverOptions ?? {} } : ckpt.composition;
+  // Another solver gets only the options given; the run's own solver gets its options with the given ones on top.
+  const evaluated = o.solver !== undefined && o.solver !== ckpt.composition.solver ? { ...ckpt.composition, solver: o.solver, solverOptions: o.solverOptions ?? {} }
+    : o.solverOptions !== undefined ? { ...ckpt.composition, solverOptions: { ...ckpt.composition.solverOptions, ...o.solverOptions } } : ckpt.composition;
   const usesSteps = 'evalInnerSteps' in evaluated.solverOptions || 'innerSteps' in evaluated.solverOptions;
   const learnerSteps = !usesSteps && 'evalInnerSteps' in evaluated.learnerOptions; // an outer rule with its own inner loop (Reptile)
   const innerStepsTest = o.innerSteps
@@ -171,7 +173,8 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     backend: info.backend,
     backbone: ckpt.composition.backbone,
     solver: composition.solver,
-    ...(evaluated !== ckpt.composition ? { trainSolver: ckpt.composition.solver } : {}),
+    ...(evaluated.solver !== ckpt.composition.solver ? { trainSolver: ckpt.composition.solver } : {}),
+    ...(evaluated.solverOptions !== ckpt.composition.solverOptions ? { solverOptions: composition.solverOptions } : {}),
     trainWays: ckpt.config.ways,
     trainShots: ckpt.config.shots,
     outerRule: ckpt.composition.outerRule,
@@ -183,7 +186,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   };
   const pct = (x: number) => (metric === 'mse' ? x.toFixed(4) : (100 * x).toFixed(2) + '%');
   console.log(
-    `${source.name} ${source.ways}-way ${source.shots}-shot, ${record.learner}: ${metric} ${pct(mean)} ± ${pct(ci95)} ` +
+    `${source.name} ${source.ways}-way ${source.shots}-shot, ${record.learner}${record.trainSolver !== undefined ? ` (evaluated with solver ${record.solver})` : ''}: ${metric} ${pct(mean)} ± ${pct(ci95)} ` +
       `(95% CI, ${episodes} episodes, eval seed ${o.evalSeed}, ${record.innerStepsTest} inner steps, batch norm ${o.norm})`,
   );
   if (o.results) appendJsonLine(o.results, record, 'eval: --results');

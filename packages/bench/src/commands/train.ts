@@ -17,6 +17,9 @@ import { startProgress } from '../progress.js';
 import { createParallelMetaStep } from '../parallel/parallel-meta-step.js';
 import { loadPluginModules } from '../plugin-modules.js';
 
+/** The run-config fields that `--resume` may change (budget, cadence, threads, plug-in modules). */
+const RESUMABLE: ReadonlySet<string> = new Set(['metaSteps', 'maxMinutes', 'checkpointEvery', 'logEvery', 'workers', 'plugins']);
+
 /** Options of {@link runTrain}. */
 export interface TrainOptions {
   /** Merged config file and flags (validated by {@link resolveRunConfig}). */
@@ -47,6 +50,8 @@ export interface TrainResult {
   readonly wallSeconds: number;
   readonly lastLoss: number;
   readonly lastAccuracy?: number;
+  /** Meta-steps taken by this call (0 when a resumed run was already at `metaSteps`). */
+  readonly stepsThisSession: number;
   /** True when {@link TrainOptions.stop} ended the run (after checkpointing). */
   readonly interrupted?: boolean;
 }
@@ -57,8 +62,10 @@ export interface TrainResult {
  * `W > 1` each meta-batch is split across `W` threads ({@link createParallelMetaStep}; the pool is
  * closed when training ends or fails); a run is bitwise reproducible for a given `W`.
  * Third-party parts come from `config.plugins` (on `--resume`: the run's own plus any given).
+ * On `--resume`, the checkpoint's configuration is kept; `metaSteps` (when given), `maxMinutes`,
+ * `checkpointEvery`, `logEvery`, `workers` and `plugins` may change.
  * @throws MetaLearnError `invalidArgument` when a plug-in module cannot be imported or exports no
- *   ContainerModule; `checkpoint` when `--resume` finds no checkpoint or one of another run,
+ *   ContainerModule, or when `--resume` is given a setting that differs from the run's (naming it); `checkpoint` when `--resume` finds no checkpoint or one of another run,
  *   or when the folder already holds a checkpoint and `--resume` is not given (nothing is overwritten).
  */
 export async function runTrain(o: TrainOptions): Promise<TrainResult> {
@@ -75,9 +82,16 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   if (resumed) {
     const { metaSteps, checkpointEvery, logEvery, maxMinutes, workers } = config;
     // The run's identity comes from its checkpoint; only the budget, cadence and threads may change
-    // (and plug-in modules may be added, below).
+    // (and plug-in modules may be added, below). A flag that would change anything else is an error,
+    // not silently ignored.
+    const given = Object.keys(o.config);
+    const differing = given.filter((k) => !RESUMABLE.has(k) && JSON.stringify((config as unknown as Record<string, unknown>)[k]) !== JSON.stringify((resumed.config as unknown as Record<string, unknown>)[k]));
+    if (differing.length > 0) {
+      const show = (k: string) => `${k} ${JSON.stringify((config as unknown as Record<string, unknown>)[k])} (the run has ${JSON.stringify((resumed.config as unknown as Record<string, unknown>)[k])})`;
+      throw new MetaLearnError('invalidArgument', `train --resume: ${differing.map(show).join('; ')}: a resumed run keeps its configuration; only ${[...RESUMABLE].join(', ')} may change (train into a new --out to change the rest)`);
+    }
     config = {
-      ...resumed.config, metaSteps: Math.max(metaSteps, resumed.config.metaSteps), checkpointEvery, logEvery,
+      ...resumed.config, metaSteps: given.includes('metaSteps') ? metaSteps : resumed.config.metaSteps, checkpointEvery, logEvery,
       ...(maxMinutes !== undefined ? { maxMinutes } : {}), ...(workers !== undefined ? { workers } : {}),
     };
     startStep = resumed.state.step;
@@ -145,7 +159,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     bar.stop();
     const wallSeconds = wallBefore + (performance.now() - t0) / 1000;
     if (startStep >= config.metaSteps) save(wallSeconds);
-    result = { runDir: o.out, steps: Math.max(stoppedAt, startStep), wallSeconds, lastLoss: last.loss, ...(last.accuracy !== undefined ? { lastAccuracy: last.accuracy } : {}), ...(interrupted ? { interrupted } : {}) };
+    result = { runDir: o.out, steps: Math.max(stoppedAt, startStep), stepsThisSession: Math.max(stoppedAt - startStep, 0), wallSeconds, lastLoss: last.loss, ...(last.accuracy !== undefined ? { lastAccuracy: last.accuracy } : {}), ...(interrupted ? { interrupted } : {}) };
   } finally {
     await stepper.close();
   }

@@ -105,10 +105,17 @@ const CatalogueId: ServiceIdentifier<CatalogueEntry> = Symbol.for('@metalearn/co
  * @param options - the load options inversify passes to the module.
  * @param plugin - the part's factory.
  * @throws MetaLearnError `duplicatePlugin` when the kind already has a part of that name.
- * @throws MetaLearnError `invalidArgument` when the name is empty.
+ * @throws MetaLearnError `invalidArgument` when the kind is unknown, `create` is not a function or the name is empty.
  */
 export function bindPlugin<K extends PluginKind>(options: ContainerModuleLoadOptions, plugin: PluginTypes[K] & { kind: K }): void {
+  if (plugin === null || typeof plugin !== 'object' || !Object.hasOwn(PluginIds, plugin.kind)) {
+    const got = plugin === null || typeof plugin !== 'object' ? String(plugin) : `'${String((plugin as { kind?: unknown }).kind)}' (plugin '${String((plugin as { name?: unknown }).name)}')`;
+    throw new MetaLearnError('invalidArgument', `bindPlugin: plugin.kind must be one of ${Object.keys(PluginIds).join(', ')}, got ${got}`);
+  }
   const id = PluginIds[plugin.kind] as ServiceIdentifier<PluginTypes[K]>;
+  if (typeof plugin.create !== 'function') {
+    throw new MetaLearnError('invalidArgument', `bindPlugin: plugin.create must be a function (${plugin.kind} '${String(plugin.name)}')`);
+  }
   if (typeof plugin.name !== 'string' || plugin.name.trim() === '') {
     throw new MetaLearnError('invalidArgument', `bindPlugin: plugin.name must be a non-empty string (kind '${plugin.kind}')`);
   }

@@ -90,3 +90,10 @@ test('an unknown name throws unknownPlugin listing the registered names of that 
 test('an empty plugin name is rejected with invalidArgument', () => {
   assert.throws(() => createPluginContainer(pluginModule([dummySolver('  ')])), (e) => MetaLearnError.is(e, 'invalidArgument'));
 });
+
+test('an unknown kind or a missing create is rejected with invalidArgument naming the plugin (it used to register nothing, silently)', () => {
+  const wrongKind = { ...dummySolver('mine'), kind: 'solver' } as unknown as ReturnType<typeof dummySolver>;
+  assert.throws(() => createPluginContainer(pluginModule([wrongKind])), (e) => MetaLearnError.is(e, 'invalidArgument') && /bindPlugin: plugin\.kind must be one of backbone, head, innerSolver, learner, dataset, got 'solver' \(plugin 'mine'\)/.test(e.message));
+  const noCreate = { ...dummySolver('mine'), create: undefined } as unknown as ReturnType<typeof dummySolver>;
+  assert.throws(() => createPluginContainer(pluginModule([noCreate])), (e) => MetaLearnError.is(e, 'invalidArgument') && /plugin\.create must be a function \(innerSolver 'mine'\)/.test(e.message));
+});

@@ -80,7 +80,7 @@ const TRAIN_FIELDS: ReadonlyArray<[flag: string, key: string, parse: ((v: string
 const train = program
   .command('train')
   .description('meta-train a learner (config file and/or flags; flags win), with checkpoints and --resume')
-  .option('--config <file>', 'JSON run configuration (the fields of the flags below, camelCase)');
+  .option('--config <file>', 'JSON run configuration: the fields of the flags from --learner to --plugin, camelCase (--episodes is evalEpisodes, --plugin is plugins); the run-folder flags from --out on are flags only');
 for (const [flag, , parse, help] of TRAIN_FIELDS) {
   const opt = new Option(flag, help);
   if (parse) opt.argParser(parse);
@@ -91,7 +91,7 @@ train
   .option('--resume', 'continue the run in --out from its checkpoint')
   .option('--split <name>', 'training split (default: omniglot Vinyals train)')
   .option('--eval', 'evaluate on the test split when training ends')
-  .option('--eval-seed <s>', 'seed of the test episodes for --eval (default 1)', int('--eval-seed'), 1)
+  .option('--eval-seed <s>', 'seed of the test episodes for --eval', int('--eval-seed'), 1)
   .option('--results <file>', 'append the --eval record to this JSON Lines file')
   .addOption(dataDirOption())
   .addOption(backendOption())
@@ -159,8 +159,8 @@ program
   .command('eval')
   .description('evaluate a trained run on fixed seeded test episodes (mean and 95% interval), or on the 20 one-shot runs')
   .requiredOption('--run <dir>', 'run folder written by train')
-  .option('--episodes <n>', 'test episodes (default 600)', int('--episodes'), 600)
-  .option('--eval-seed <s>', 'seed of the test episodes (default 1)', int('--eval-seed'), 1)
+  .option('--episodes <n>', 'test episodes', int('--episodes'), 600)
+  .option('--eval-seed <s>', 'seed of the test episodes', int('--eval-seed'), 1)
   .option('--inner-steps <k>', 'inner steps at test time (default: the run\'s evalInnerSteps)', int('--inner-steps'))
   .option('--split <name>', 'test split (default: omniglot Vinyals test)')
   .addOption(new Option('--norm <mode>', 'batch norm over the query set: transductive (one batch) or per-example').choices(['transductive', 'per-example']).default('transductive'))

@@ -171,7 +171,7 @@ program
   .option('--solver <name>', 'evaluate with another registered inner solver (the trained backbone and head are transplanted), e.g. ridge')
   .option('--solver-options <json>', 'options of --solver as JSON', json('--solver-options'))
   .option('--results <file>', 'append the record to this JSON Lines file (e.g. bench/results/omniglot.jsonl)')
-  .option('--plugin <module...>', "third-party plug-in modules to load besides the run's own (e.g. the module of --solver)")
+  .option('--plugin <module...>', "third-party plug-in modules to load instead of the run's recorded ones (e.g. a module that moved; add the run's own when --solver needs another)")
   .addOption(dataDirOption())
   .addOption(backendOption())
   .action(async (opts: Record<string, unknown>) => {

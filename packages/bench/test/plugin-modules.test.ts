@@ -9,10 +9,12 @@
 // - bad modules are MetaLearnErrors naming the --plugin argument (missing file; a module with no
 //   ContainerModule), a solver name without its module is `unknownPlugin`, and nothing is written;
 // - resolvePluginSpecifier: relative paths against cwd to file: URLs, file: URLs as given, bare
-//   names that resolve nowhere as given; a module given twice is loaded once.
+//   names that resolve nowhere as given; a module given twice is loaded once;
+// - a module that moved: eval and --resume fail naming it, and work when --plugin names its new place
+//   (given modules replace the recorded ones), which --resume then records.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -105,4 +107,27 @@ test('loadPluginModules loads a module given twice (path and file: URL) once', a
   const { modules, resolved } = await loadPluginModules([plugin, pathToFileURL(plugin).href]);
   assert.equal(modules.length, 1);
   assert.deepEqual(resolved, [pathToFileURL(plugin).href]);
+});
+
+test('a plug-in module that moved: eval and --resume name it, and --plugin with its new place replaces the recorded one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metalearn-plugin-moved-'));
+  // Inside the repository, so that the copy can import @metalearn/core.
+  const first = join(fixtures, `moved-${process.pid}-a.mjs`);
+  const second = join(fixtures, `moved-${process.pid}-b.mjs`);
+  try {
+    copyFileSync(plugin, first);
+    const run = join(dir, 'run');
+    await runTrain({ config: { ...base, solver: 'fixture-still', plugins: [first], workers: 1 }, out: run, resume: false, quiet: true, backend: 'cpu' });
+    renameSync(first, second);
+    const common = { run, episodes: 4, evalSeed: 1, norm: 'transductive' as const, oneShotRuns: false, command: 'test', quiet: true, backend: 'cpu' as const };
+    await assert.rejects(runEval(common), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.includes(`moved-${process.pid}-a.mjs: cannot import`));
+    const r = await runEval({ ...common, plugins: [second] });
+    assert.equal(r.learner, 'fixture-still');
+    await runTrain({ config: { ...base, metaSteps: 6, plugins: [second], workers: 1 }, out: run, resume: true, quiet: true, backend: 'cpu' });
+    assert.deepEqual(loadCheckpoint(run).config.plugins, [pathToFileURL(second).href], 'the new place is recorded');
+  } finally {
+    rmSync(first, { force: true });
+    rmSync(second, { force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

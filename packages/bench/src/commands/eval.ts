@@ -57,8 +57,9 @@ export interface EvalOptions {
   readonly shots?: number;
   readonly queryShots?: number;
   /**
-   * Third-party plug-in modules to load besides the run's own (`config.plugins` of its checkpoint),
-   * e.g. the module of another `--solver`.
+   * Third-party plug-in modules to load instead of the run's own (`config.plugins` of its
+   * checkpoint, loaded when this is not given): e.g. a module that moved, or the run's and that of
+   * another `--solver`.
    */
   readonly plugins?: readonly string[];
 }
@@ -99,7 +100,8 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   if (!(Number.isInteger(o.episodes) && o.episodes >= 1)) throw new MetaLearnError('invalidArgument', `eval: --episodes must be an integer >= 1, got ${String(o.episodes)}`);
   const ckpt = loadCheckpoint(o.run);
   const config = { ...ckpt.config, ...(o.ways !== undefined ? { ways: o.ways } : {}), ...(o.shots !== undefined ? { shots: o.shots } : {}), ...(o.queryShots !== undefined ? { queryShots: o.queryShots } : {}) };
-  const container = createHostContainer(...(await loadPluginModules([...(ckpt.config.plugins ?? []), ...(o.plugins ?? [])])).modules);
+  // Given modules replace the recorded ones (a module that moved is named again at its new place).
+  const container = createHostContainer(...(await loadPluginModules(o.plugins ?? ckpt.config.plugins ?? [])).modules);
   let source: EpisodeSource;
   let split: string;
   if (o.oneShotRuns) {

@@ -61,7 +61,7 @@ export interface TrainResult {
  * seed, so a resumed run sees the same episodes as an uninterrupted one. With `config.workers`
  * `W > 1` each meta-batch is split across `W` threads ({@link createParallelMetaStep}; the pool is
  * closed when training ends or fails); a run is bitwise reproducible for a given `W`.
- * Third-party parts come from `config.plugins` (on `--resume`: the run's own plus any given).
+ * Third-party parts come from `config.plugins` (on `--resume`: the run's own unless others are given).
  * On `--resume`, the checkpoint's configuration is kept; `metaSteps` (when given), `maxMinutes`,
  * `checkpointEvery`, `logEvery`, `workers` and `plugins` may change.
  * @throws MetaLearnError `invalidArgument` when a plug-in module cannot be imported or exports no
@@ -97,7 +97,8 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     startStep = resumed.state.step;
     wallBefore = resumed.wallSeconds;
   }
-  const plugins = await loadPluginModules([...(resumed?.config.plugins ?? []), ...givenPlugins]);
+  // On --resume, given modules replace the recorded ones (a module that moved is named again).
+  const plugins = await loadPluginModules(givenPlugins.length > 0 ? givenPlugins : resumed?.config.plugins ?? []);
   if (plugins.resolved.length > 0) config = { ...config, plugins: plugins.resolved };
   const container = createHostContainer(...plugins.modules);
   const split = o.split ?? DEFAULT_SPLITS[config.dataset]?.train ?? 'train';

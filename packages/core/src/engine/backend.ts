@@ -42,10 +42,16 @@ function loadTensorflow(): Promise<boolean> {
       installEngineFixes(true); // tfjs-node's umbrella package just re-registered tfjs's own gradients
       return tf.findBackendFactory('tensorflow') !== null;
     },
-    () => false,
+    (e: unknown) => {
+      tensorflowFailure = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      return false;
+    },
   );
   return tensorflowTried;
 }
+
+/** Why `@tensorflow/tfjs-node` did not load (its import error), once it has been tried. */
+let tensorflowFailure: string | undefined;
 
 function parseBackend(value: string, source: string): BackendName {
   if (value === 'tensorflow' || value === 'wasm' || value === 'cpu') return value;
@@ -97,7 +103,10 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
       return info;
     }
   }
-  throw new MetaLearnError('backendUnavailable', `initEngine: backend '${forced}' could not be initialised (${reason})`);
+  const why = forced === 'tensorflow' && tensorflowFailure !== undefined
+    ? `: @tensorflow/tfjs-node did not load (${tensorflowFailure}); it is an optional dependency that downloads libtensorflow when installed (npm install @tensorflow/tfjs-node), and wasm is used without it`
+    : '';
+  throw new MetaLearnError('backendUnavailable', `initEngine: backend '${forced}' could not be initialised (${reason})${why}`);
 }
 
 /**

@@ -11,6 +11,7 @@ import { runTrain } from './commands/train.js';
 import { runEval, type NormMode } from './commands/eval.js';
 import { runSpeed, runSpeedWorker } from './commands/speed.js';
 import { readConfigFile, resolveRunConfig } from './run-config.js';
+import { DEFAULT_SPLITS } from './sources.js';
 
 const program = new Command();
 program.name('metalearn').description('Interchangeable optimization-based meta-learners on TensorFlow.js').showHelpAfterError();
@@ -103,6 +104,9 @@ train
     }
     merged['workers'] ??= availableParallelism();
     const cfg = resolveRunConfig(merged);
+    if (opts['split'] !== undefined && opts['split'] === DEFAULT_SPLITS[cfg.dataset]?.test) {
+      console.error(`metalearn: warning: --split ${String(opts['split'])} is where eval tests ${cfg.dataset} by default; results of this run on that split are not held-out`);
+    }
     const out = (opts['out'] as string | undefined) ?? `runs/${cfg.dataset}-${cfg.solver ?? cfg.learner}-${cfg.ways}w${cfg.shots}s-seed${cfg.seed}`;
     // SIGINT/SIGTERM: finish the meta-step under way and checkpoint; a second signal quits at once.
     const stop = new AbortController();

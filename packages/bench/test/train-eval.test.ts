@@ -211,6 +211,7 @@ test('train --resume: a changed setting is an error naming it; --meta-steps, whe
     const again = await runTrain({ config: { dataset: 'sinusoid', metaSteps: 4 }, out: run, resume: true, quiet: true, backend: 'cpu' });
     assert.deepEqual([again.steps, again.stepsThisSession], [5, 0], 'a budget below the current step trains nothing');
     assert.equal(loadCheckpoint(run).config.metaSteps, 4, 'a lower --meta-steps is the budget now');
+    assert.deepEqual([loadCheckpoint(run).config.checkpointEvery, loadCheckpoint(run).config.logEvery], [base.checkpointEvery, base.logEvery], "cadences not given keep the run's values, not the defaults (500, 50)");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

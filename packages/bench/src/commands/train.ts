@@ -90,8 +90,10 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
       const show = (k: string) => `${k} ${JSON.stringify((config as unknown as Record<string, unknown>)[k])} (the run has ${JSON.stringify((resumed.config as unknown as Record<string, unknown>)[k])})`;
       throw new MetaLearnError('invalidArgument', `train --resume: ${differing.map(show).join('; ')}: a resumed run keeps its configuration; only ${[...RESUMABLE].join(', ')} may change (train into a new --out to change the rest)`);
     }
+    // What is not given keeps the run's value (not the defaults: a cadence of 100 stays 100).
+    const keep = <K extends 'metaSteps' | 'checkpointEvery' | 'logEvery'>(k: K, v: RunConfig[K]): RunConfig[K] => (given.includes(k) ? v : resumed.config[k]);
     config = {
-      ...resumed.config, metaSteps: given.includes('metaSteps') ? metaSteps : resumed.config.metaSteps, checkpointEvery, logEvery,
+      ...resumed.config, metaSteps: keep('metaSteps', metaSteps), checkpointEvery: keep('checkpointEvery', checkpointEvery), logEvery: keep('logEvery', logEvery),
       ...(maxMinutes !== undefined ? { maxMinutes } : {}), ...(workers !== undefined ? { workers } : {}),
     };
     startStep = resumed.state.step;

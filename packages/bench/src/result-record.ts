@@ -34,9 +34,9 @@ export interface ResultRecord {
   readonly solver: string;
   /** When evaluation swapped the solver (`eval --solver`), the one the run was trained with. */
   readonly trainSolver?: string;
-  /** The episode shape the run was meta-trained on (may differ from `ways`/`shots`). */
   /** The solver options of the evaluation when `--solver-options` changed them (the run's own otherwise). */
   readonly solverOptions?: Readonly<Record<string, unknown>>;
+  /** The episode shape the run was meta-trained on (may differ from `ways`/`shots`). */
   readonly trainWays: number;
   readonly trainShots: number;
   readonly outerRule: string;

@@ -29,13 +29,13 @@ export function transplantState(target: LearnerState, source: LearnerState, pref
   for (const [name, t] of Object.entries(target.tensors)) {
     if (ifSameShape.some((p) => name.startsWith(p))) {
       const s = source.tensors[name];
-      if (s !== undefined && s.shape.length === t.shape.length && s.shape.every((d, i) => d === t.shape[i])) tensors[name] = s;
+      if (s !== undefined && sameShape(s.shape, t.shape)) tensors[name] = s;
       continue;
     }
     if (!prefixes.some((p) => name.startsWith(p))) continue;
     const s = source.tensors[name];
     if (s === undefined) throw new MetaLearnError('checkpoint', `transplantState: the trained run has no '${name}' (was it trained with another backbone?)`);
-    if (s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
+    if (!sameShape(s.shape, t.shape)) {
       throw new MetaLearnError('checkpoint', `transplantState: '${name}' has shape [${s.shape.join(', ')}] in the trained run, the new composition needs [${t.shape.join(', ')}]`);
     }
     tensors[name] = s;
@@ -43,4 +43,8 @@ export function transplantState(target: LearnerState, source: LearnerState, pref
   }
   if (copied === 0) throw new MetaLearnError('checkpoint', `transplantState: no tensor under ${prefixes.join(', ')} in the new learner's state (learner '${target.learner}')`);
   return { ...target, tensors };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

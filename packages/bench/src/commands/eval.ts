@@ -115,9 +115,10 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const episodes = source.size ?? o.episodes;
   const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
   const reshaped = source.ways !== ckpt.config.ways;
-  const swapped = (o.solver !== undefined && o.solver !== ckpt.composition.solver) || reshaped;
+  const otherSolver = o.solver !== undefined && o.solver !== ckpt.composition.solver;
+  const swapped = otherSolver || reshaped;
   // Another solver gets only the options given; the run's own solver gets its options with the given ones on top.
-  const evaluated = o.solver !== undefined && o.solver !== ckpt.composition.solver ? { ...ckpt.composition, solver: o.solver, solverOptions: o.solverOptions ?? {} }
+  const evaluated = otherSolver ? { ...ckpt.composition, solver: o.solver!, solverOptions: o.solverOptions ?? {} }
     : o.solverOptions !== undefined ? { ...ckpt.composition, solverOptions: { ...ckpt.composition.solverOptions, ...o.solverOptions } } : ckpt.composition;
   const usesSteps = 'evalInnerSteps' in evaluated.solverOptions || 'innerSteps' in evaluated.solverOptions;
   const learnerSteps = !usesSteps && 'evalInnerSteps' in evaluated.learnerOptions; // an outer rule with its own inner loop (Reptile)
@@ -130,8 +131,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const learner = createComposedLearner(container, composition, task, config.seed);
   // Other ways: the backbone, and the same solver's meta-parameters where their shapes allow (a
   // new head). Another solver: the model only, the new solver's parameters fresh.
-  const sameSolver = evaluated.solver === ckpt.composition.solver;
-  learner.load(swapped ? transplantState(learner.state(), ckpt.state, reshaped ? ['params/backbone/'] : undefined, reshaped && sameSolver ? ['params/solver/'] : []) : ckpt.state);
+  learner.load(swapped ? transplantState(learner.state(), ckpt.state, reshaped ? ['params/backbone/'] : undefined, reshaped && !otherSolver ? ['params/solver/'] : []) : ckpt.state);
   const bar = startProgress('episode', episodes, 0, [], o.quiet === true);
   const scores: number[] = [];
   const t0 = performance.now();
@@ -175,7 +175,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     backend: info.backend,
     backbone: ckpt.composition.backbone,
     solver: composition.solver,
-    ...(evaluated.solver !== ckpt.composition.solver ? { trainSolver: ckpt.composition.solver } : {}),
+    ...(otherSolver ? { trainSolver: ckpt.composition.solver } : {}),
     ...(evaluated.solverOptions !== ckpt.composition.solverOptions ? { solverOptions: composition.solverOptions } : {}),
     trainWays: ckpt.config.ways,
     trainShots: ckpt.config.shots,

@@ -65,8 +65,9 @@ export interface TrainResult {
  * On `--resume`, the checkpoint's configuration is kept; `metaSteps` (when given), `maxMinutes`,
  * `checkpointEvery`, `logEvery`, `workers` and `plugins` may change.
  * @throws MetaLearnError `invalidArgument` when a plug-in module cannot be imported or exports no
- *   ContainerModule, or when `--resume` is given a setting that differs from the run's (naming it); `checkpoint` when `--resume` finds no checkpoint or one of another run,
- *   or when the folder already holds a checkpoint and `--resume` is not given (nothing is overwritten).
+ *   ContainerModule, or when `--resume` is given a setting that differs from the run's (naming it);
+ *   `checkpoint` when `--resume` finds no checkpoint or one of another run, or when the folder
+ *   already holds a checkpoint and `--resume` is not given (nothing is overwritten).
  */
 export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   const engine = await initEngine(o.backend ? { backend: o.backend } : {});
@@ -81,13 +82,15 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   }
   if (resumed) {
     const { metaSteps, checkpointEvery, logEvery, maxMinutes, workers } = config;
-    // The run's identity comes from its checkpoint; only the budget, cadence and threads may change
-    // (and plug-in modules may be added, below). A flag that would change anything else is an error,
-    // not silently ignored.
+    // The run's identity comes from its checkpoint; only the budget, cadence, threads and plug-in
+    // modules (below) may change. A flag that would change anything else is an error, not silently
+    // ignored.
     const given = Object.keys(o.config);
-    const differing = given.filter((k) => !RESUMABLE.has(k) && JSON.stringify((config as unknown as Record<string, unknown>)[k]) !== JSON.stringify((resumed.config as unknown as Record<string, unknown>)[k]));
+    const now = config as unknown as Record<string, unknown>;
+    const was = resumed.config as unknown as Record<string, unknown>;
+    const differing = given.filter((k) => !RESUMABLE.has(k) && JSON.stringify(now[k]) !== JSON.stringify(was[k]));
     if (differing.length > 0) {
-      const show = (k: string) => `${k} ${JSON.stringify((config as unknown as Record<string, unknown>)[k])} (the run has ${JSON.stringify((resumed.config as unknown as Record<string, unknown>)[k])})`;
+      const show = (k: string) => `${k} ${JSON.stringify(now[k])} (the run has ${JSON.stringify(was[k])})`;
       throw new MetaLearnError('invalidArgument', `train --resume: ${differing.map(show).join('; ')}: a resumed run keeps its configuration; only ${[...RESUMABLE].join(', ')} may change (train into a new --out to change the rest)`);
     }
     // What is not given keeps the run's value (not the defaults: a cadence of 100 stays 100).

@@ -14,14 +14,14 @@
 //   (given modules replace the recorded ones), which --resume then records.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MetaLearnError } from '@metalearn/core';
 import { runTrain } from '../src/commands/train.js';
 import { runEval } from '../src/commands/eval.js';
 import { loadCheckpoint } from '../src/checkpoint-file.js';
+import { inTempDir } from './temp-dir.js';
 import { loadPluginModules, resolvePluginSpecifier } from '../src/plugin-modules.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -34,8 +34,7 @@ function flatParams(run: string): number[] {
 }
 
 test('train/eval --plugin: a third-party solver by name, in worker threads too, recorded with the run', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-plugin-'));
-  try {
+  await inTempDir('metalearn-plugin-', async (dir) => {
     const serial = join(dir, 'serial');
     const threaded = join(dir, 'threaded');
     const config = { ...base, solver: 'fixture-still', plugins: [plugin] };
@@ -66,14 +65,11 @@ test('train/eval --plugin: a third-party solver by name, in worker threads too, 
     const resumed = await runTrain({ config: { ...base, metaSteps: 6, workers: 1 }, out: threaded, resume: true, quiet: true, backend: 'cpu' });
     assert.equal(resumed.steps, 6);
     assert.deepEqual(loadCheckpoint(threaded).config.plugins, [pathToFileURL(plugin).href], '--resume keeps the run\'s module');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('--plugin: a missing module, a module without a ContainerModule and a solver without its module are clear errors; nothing is written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-plugin-bad-'));
-  try {
+  await inTempDir('metalearn-plugin-bad-', async (dir) => {
     const missing = join(fixtures, 'no-such-plugin.mjs');
     await assert.rejects(
       runTrain({ config: { ...base, solver: 'fixture-still', plugins: [missing], workers: 1 }, out: join(dir, 'a'), resume: false, quiet: true, backend: 'cpu' }),
@@ -88,9 +84,7 @@ test('--plugin: a missing module, a module without a ContainerModule and a solve
       (e) => MetaLearnError.is(e, 'unknownPlugin') && /fixture-still/.test(e.message),
     );
     assert.ok(!existsSync(join(dir, 'a')) && !existsSync(join(dir, 'b')), 'no run folder was written');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('resolvePluginSpecifier: paths become absolute file: URLs, URLs and unresolvable names stay as given', () => {
@@ -110,24 +104,24 @@ test('loadPluginModules loads a module given twice (path and file: URL) once', a
 });
 
 test('a plug-in module that moved: eval and --resume name it, and --plugin with its new place replaces the recorded one', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-plugin-moved-'));
   // Inside the repository, so that the copy can import @metalearn/core.
   const first = join(fixtures, `moved-${process.pid}-a.mjs`);
   const second = join(fixtures, `moved-${process.pid}-b.mjs`);
   try {
-    copyFileSync(plugin, first);
-    const run = join(dir, 'run');
-    await runTrain({ config: { ...base, solver: 'fixture-still', plugins: [first], workers: 1 }, out: run, resume: false, quiet: true, backend: 'cpu' });
-    renameSync(first, second);
-    const common = { run, episodes: 4, evalSeed: 1, norm: 'transductive' as const, oneShotRuns: false, command: 'test', quiet: true, backend: 'cpu' as const };
-    await assert.rejects(runEval(common), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.includes(`moved-${process.pid}-a.mjs: cannot import`));
-    const r = await runEval({ ...common, plugins: [second] });
-    assert.equal(r.learner, 'fixture-still');
-    await runTrain({ config: { ...base, metaSteps: 6, plugins: [second], workers: 1 }, out: run, resume: true, quiet: true, backend: 'cpu' });
-    assert.deepEqual(loadCheckpoint(run).config.plugins, [pathToFileURL(second).href], 'the new place is recorded');
+    await inTempDir('metalearn-plugin-moved-', async (dir) => {
+      copyFileSync(plugin, first);
+      const run = join(dir, 'run');
+      await runTrain({ config: { ...base, solver: 'fixture-still', plugins: [first], workers: 1 }, out: run, resume: false, quiet: true, backend: 'cpu' });
+      renameSync(first, second);
+      const common = { run, episodes: 4, evalSeed: 1, norm: 'transductive' as const, oneShotRuns: false, command: 'test', quiet: true, backend: 'cpu' as const };
+      await assert.rejects(runEval(common), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.includes(`moved-${process.pid}-a.mjs: cannot import`));
+      const r = await runEval({ ...common, plugins: [second] });
+      assert.equal(r.learner, 'fixture-still');
+      await runTrain({ config: { ...base, metaSteps: 6, plugins: [second], workers: 1 }, out: run, resume: true, quiet: true, backend: 'cpu' });
+      assert.deepEqual(loadCheckpoint(run).config.plugins, [pathToFileURL(second).href], 'the new place is recorded');
+    });
   } finally {
     rmSync(first, { force: true });
     rmSync(second, { force: true });
-    rmSync(dir, { recursive: true, force: true });
   }
 });

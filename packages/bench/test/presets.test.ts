@@ -4,20 +4,18 @@
 // error; MAML++'s per-step batch norm is asked of Conv-4 only (an MLP has no batch norm).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetaLearnError } from '@metalearn/core';
 import { runTrain } from '../src/commands/train.js';
 import { PRESETS } from '../src/presets.js';
+import { inTempDir } from './temp-dir.js';
 import { resolveComposition } from '../src/compose.js';
 import { resolveRunConfig } from '../src/run-config.js';
 
 test('every preset trains two sinusoid meta-steps to a finite loss, or refuses the task as unsupported', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-presets-'));
   const trained: string[] = [];
   const refused: string[] = [];
-  try {
+  await inTempDir('metalearn-presets-', async (dir) => {
     for (const name of Object.keys(PRESETS)) {
       const config = { dataset: 'sinusoid', learner: name, metaSteps: 2, metaBatch: 2, checkpointEvery: 2, logEvery: 1, seed: 0, workers: 1 };
       try {
@@ -30,9 +28,7 @@ test('every preset trains two sinusoid meta-steps to a finite loss, or refuses t
         refused.push(name);
       }
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
   assert.ok(trained.includes('mamlpp'), `MAML++ trains on the sinusoid (trained: ${trained.join(', ')}; refused: ${refused.join(', ')})`);
   assert.ok(trained.length >= Object.keys(PRESETS).length - 1, `at most the SVM refuses regression; refused: ${refused.join(', ')}`);
 });

@@ -1,19 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError } from '@metalearn/core';
 import { runTrain } from '../src/commands/train.js';
 import { runEval } from '../src/commands/eval.js';
 import { loadCheckpoint } from '../src/checkpoint-file.js';
+import { inTempDir } from './temp-dir.js';
 
 const base = { dataset: 'sinusoid', learner: 'maml', metaSteps: 12, metaBatch: 4, checkpointEvery: 5, logEvery: 2, seed: 7 };
 
 test('train: an interrupted run resumed from its checkpoint ends bitwise-equal to an uninterrupted one', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-train-'));
-  try {
+  await inTempDir('metalearn-train-', async (dir) => {
     const full = join(dir, 'full');
     await runTrain({ config: base, out: full, resume: false, quiet: true, backend: 'cpu' });
     // "Crash" after 5 steps: a run with a budget of 5, then resumed to 12.
@@ -36,15 +35,12 @@ test('train: an interrupted run resumed from its checkpoint ends bitwise-equal t
     // A second train into the same folder without --resume must not overwrite it.
     await assert.rejects(runTrain({ config: base, out: full, resume: false, quiet: true, backend: 'cpu' }), (e) => MetaLearnError.is(e, 'checkpoint') && /--resume/.test((e as Error).message));
     assert.deepEqual(loadCheckpoint(full).state.tensors, a.tensors);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('train: a stop request (the CLI\'s SIGINT/SIGTERM) checkpoints the step under way; resume and metrics.jsonl stay exact', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-stop-'));
   const steps = (run: string) => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
-  try {
+  await inTempDir('metalearn-stop-', async (dir) => {
     const config = { ...base, logEvery: 1, checkpointEvery: 1000 };
     // Reference: 12 steps uninterrupted.
     const full = join(dir, 'full');
@@ -74,14 +70,11 @@ test('train: a stop request (the CLI\'s SIGINT/SIGTERM) checkpoints the step und
     writeFileSync(join(fresh, 'metrics.jsonl'), '{"step":50,"loss":1}\n{"step":100,"loss":1}\n');
     await runTrain({ config: { ...config, metaSteps: 3 }, out: fresh, resume: false, quiet: true, backend: 'cpu' });
     assert.deepEqual(steps(fresh), [1, 2, 3]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('eval: fixed seeded episodes give the same mean twice; the record has every required field; no tensor leaks', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-eval-'));
-  try {
+  await inTempDir('metalearn-eval-', async (dir) => {
     const run = join(dir, 'run');
     await runTrain({ config: base, out: run, resume: false, quiet: true, backend: 'cpu' });
     const results = join(dir, 'r.jsonl');
@@ -110,14 +103,11 @@ test('eval: fixed seeded episodes give the same mean twice; the record has every
     // Per-example (non-transductive) evaluation of a net without batch norm equals transductive.
     const pe = await runEval({ ...common, innerSteps: 1, norm: 'per-example', results: undefined });
     assert.ok(Math.abs(pe.mean - r1.mean) < 1e-5 * Math.max(1, r1.mean), `${pe.mean} vs ${r1.mean}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('train/eval: bad input is a MetaLearnError naming the field, and nothing is written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-bad-'));
-  try {
+  await inTempDir('metalearn-bad-', async (dir) => {
     await assert.rejects(runTrain({ config: { ...base, metaBatch: 0 }, out: join(dir, 'a'), resume: false, quiet: true }), (e) => MetaLearnError.is(e, 'invalidArgument') && /metaBatch/.test((e as Error).message));
     await assert.rejects(runTrain({ config: { ...base, learner: 'nope' }, out: join(dir, 'b'), resume: false, quiet: true }), (e) => MetaLearnError.is(e, 'unknownPlugin') && /nope/.test((e as Error).message));
     await assert.rejects(runTrain({ config: { ...base, typo: 1 }, out: join(dir, 'c'), resume: false, quiet: true }), (e) => MetaLearnError.is(e, 'invalidArgument') && /typo/.test((e as Error).message));
@@ -133,14 +123,11 @@ test('train/eval: bad input is a MetaLearnError naming the field, and nothing is
     await assert.rejects(runEval({ ...evalArgs, results: dir }), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.startsWith(`eval: --results ${dir}: cannot write: EISDIR`));
     await assert.rejects(runEval({ ...evalArgs, episodes: 0 }), (e) => MetaLearnError.is(e, 'invalidArgument') && /eval: --episodes must be an integer >= 1, got 0/.test(e.message));
     await assert.rejects(runTrain({ config: base, out: join(dir, 'torn.json'), resume: false, quiet: true, backend: 'cpu' }), (e) => MetaLearnError.is(e, 'invalidArgument') && /^train: --out .*torn\.json: cannot write: EEXIST/.test(e.message));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("eval: an outer rule's own evalInnerSteps (Reptile's learner options) is the default at test time, not the CLI's", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-eval-reptile-'));
-  try {
+  await inTempDir('metalearn-eval-reptile-', async (dir) => {
     const run = join(dir, 'run');
     const config = { dataset: 'sinusoid', learner: 'reptile', metaSteps: 3, metaBatch: 2, checkpointEvery: 3, logEvery: 1, seed: 1, workers: 1, learnerOptions: { outerLr: 0.1, innerOptimizer: 'sgd', innerLr: 0.02, innerSteps: 2, evalInnerSteps: 7 } };
     await runTrain({ config, out: run, resume: false, quiet: true, backend: 'cpu' });
@@ -150,14 +137,11 @@ test("eval: an outer rule's own evalInnerSteps (Reptile's learner options) is th
     const k1 = await runEval({ ...common, innerSteps: 1 });
     assert.equal(k1.innerStepsTest, 1, '--inner-steps wins');
     assert.notEqual(k1.mean, byDefault.mean, '1 and 7 steps give different MSEs');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('eval: a checkpoint whose adaptation diverges is a nonFinite MetaLearnError naming the episodes, and no record is written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-eval-diverge-'));
-  try {
+  await inTempDir('metalearn-eval-diverge-', async (dir) => {
     const run = join(dir, 'run');
     await runTrain({ config: { ...base, metaSteps: 2 }, out: run, resume: false, quiet: true, backend: 'cpu' });
     // The same checkpoint with an inner learning rate far beyond 2 / (the support loss's curvature).
@@ -171,14 +155,11 @@ test('eval: a checkpoint whose adaptation diverges is a nonFinite MetaLearnError
     await assert.rejects(runEval({ ...common, innerSteps: 40 }), (e) => MetaLearnError.is(e, 'nonFinite') && /eval: 6 of 6 test episodes gave a non-finite mse \(first: episode 0, (NaN|-?Infinity)\): the adaptation diverges at 40 inner steps/.test((e as Error).message));
     assert.equal(tf.memory().numTensors, before, 'no tensor leaked');
     assert.ok(!existsSync(results), 'no record written');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("eval --solver-options applies to the run's own solver too, is validated, and is recorded", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-eval-options-'));
-  try {
+  await inTempDir('metalearn-eval-options-', async (dir) => {
     const run = join(dir, 'run');
     await runTrain({ config: { ...base, metaSteps: 2 }, out: run, resume: false, quiet: true, backend: 'cpu' });
     const common = { run, episodes: 6, evalSeed: 1, norm: 'transductive' as const, oneShotRuns: false, command: 'test', quiet: true, backend: 'cpu' as const, innerSteps: 3 };
@@ -189,14 +170,11 @@ test("eval --solver-options applies to the run's own solver too, is validated, a
     assert.equal(own.solverOptions, undefined);
     assert.equal(faster.trainSolver, undefined, 'the same solver');
     await assert.rejects(runEval({ ...common, solverOptions: { bogus: 1 } }), (e) => MetaLearnError.is(e, 'invalidArgument') && /bogus/.test((e as Error).message));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('train --resume: a changed setting is an error naming it; --meta-steps, when given, is the new budget, lower included', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metalearn-resume-'));
-  try {
+  await inTempDir('metalearn-resume-', async (dir) => {
     const run = join(dir, 'run');
     await runTrain({ config: { ...base, metaSteps: 3 }, out: run, resume: false, quiet: true, backend: 'cpu' });
     const before = readFileSync(join(run, 'checkpoint.json'), 'utf8');
@@ -212,7 +190,5 @@ test('train --resume: a changed setting is an error naming it; --meta-steps, whe
     assert.deepEqual([again.steps, again.stepsThisSession], [5, 0], 'a budget below the current step trains nothing');
     assert.equal(loadCheckpoint(run).config.metaSteps, 4, 'a lower --meta-steps is the budget now');
     assert.deepEqual([loadCheckpoint(run).config.checkpointEvery, loadCheckpoint(run).config.logEvery], [base.checkpointEvery, base.logEvery], "cadences not given keep the run's values, not the defaults (500, 50)");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

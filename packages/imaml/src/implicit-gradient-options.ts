@@ -13,6 +13,19 @@ export type ImplicitHvpMode = 'exact' | 'finiteDifference';
 export interface ImplicitGradientOptions {
   /** `λ > 0`, the proximal strength the inner solution was computed with. */
   readonly lambda: number;
+  /**
+   * `μ >= 0` (default 0): Tikhonov damping of the linear system, which becomes
+   * `((1 + μ) I + H/(λ + δ)) g = ∇_phi L_query`. The official code's `--cg_damping` (1 in its Omniglot
+   * command), which its `matrix_evaluator` receives as `regu_coef`. With `μ = δ = 0` the system is the
+   * paper's eq. 6. Damping keeps the operator positive definite where `H` has eigenvalues below `-λ`
+   * (a non-convex support loss far from a minimum), where undamped CG can diverge.
+   */
+  readonly cgDamping?: number;
+  /**
+   * `δ >= 0` (default 0): added to `λ` in the Hessian term of the linear system (see `cgDamping`).
+   * The official code's `lam_damping` (10, the default of its `matrix_evaluator`).
+   */
+  readonly lambdaDamping?: number;
   /** Conjugate-gradient iterations `>= 0` (0: `g = ∇_phi L_query`, the first-order approximation). */
   readonly cgSteps: number;
   /** Relative residual tolerance of CG (see {@link conjugateGradient}); default 1e-6. */
@@ -46,6 +59,8 @@ export interface ImplicitGradientOptions {
 export function checkImplicitGradientOptions(o: ImplicitGradientOptions, fn: string): void {
   if (o === null || typeof o !== 'object') throw new MetaLearnError('invalidArgument', `${fn}: options must be an object`);
   if (!(Number.isFinite(o.lambda) && o.lambda > 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.lambda must be a finite number > 0, got ${String(o.lambda)}`);
+  if (o.cgDamping !== undefined && !(Number.isFinite(o.cgDamping) && o.cgDamping >= 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.cgDamping must be a finite number >= 0, got ${String(o.cgDamping)}`);
+  if (o.lambdaDamping !== undefined && !(Number.isFinite(o.lambdaDamping) && o.lambdaDamping >= 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.lambdaDamping must be a finite number >= 0, got ${String(o.lambdaDamping)}`);
   if (!(Number.isInteger(o.cgSteps) && o.cgSteps >= 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.cgSteps must be an integer >= 0, got ${String(o.cgSteps)}`);
   if (o.cgTol !== undefined && !(Number.isFinite(o.cgTol) && o.cgTol >= 0)) throw new MetaLearnError('invalidArgument', `${fn}: options.cgTol must be a finite number >= 0, got ${String(o.cgTol)}`);
   if (o.hvp !== undefined && o.hvp !== 'exact' && o.hvp !== 'finiteDifference') {

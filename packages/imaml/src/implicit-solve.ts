@@ -1,6 +1,7 @@
 /**
  * The linear solve of iMAML's implicit meta-gradient for `T` tasks at once:
- * `(I + H_t/λ) g_t = dy_t` for every row `t`, by conjugate gradients on Hessian-vector products.
+ * `(I + H_t/λ) g_t = dy_t` for every row `t` (damped: `((1 + μ) I + H_t/(λ + δ)) g_t = dy_t`), by
+ * conjugate gradients on Hessian-vector products.
  * Shared by the per-task wrapper (`T = 1`) and the task-batched one.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,10 +12,11 @@ import { conjugateGradientTasks } from './task-conjugate-gradient.js';
 import { taskHvpOperator, type TaskBatchedLoss } from './task-hvp.js';
 
 /**
- * `g_t = (I + H_t/λ)⁻¹ dy_t` for every task `t`, `H_t = ∇²L_t(phi*_t)` the Hessian of task `t`'s
- * support loss at its inner solution (the rows of `phiFlat`).
+ * `g_t = ((1 + μ) I + H_t/(λ + δ))⁻¹ dy_t` for every task `t`, `H_t = ∇²L_t(phi*_t)` the Hessian of
+ * task `t`'s support loss at its inner solution (the rows of `phiFlat`); `μ = cgDamping` and
+ * `δ = lambdaDamping` (both default 0: the paper's `(I + H_t/λ)⁻¹ dy_t`).
  *
- * The operator `v ↦ v + [H_t v_t]_t / λ` ({@link taskHvpOperator}: one batched exact or
+ * The operator `v ↦ (1 + μ) v + [H_t v_t]_t / (λ + δ)` ({@link taskHvpOperator}: one batched exact or
  * finite-difference HVP of `J = Σ_t L_t` for every task, no host read) is inverted by conjugate
  * gradients, `cgSteps` iterations at most:
  * - `T > 1`: {@link conjugateGradientTasks}, per-task scalars `[T, 1]` on the device, no host
@@ -30,10 +32,11 @@ import { taskHvpOperator, type TaskBatchedLoss } from './task-hvp.js';
  * @param dy - float32 `[T, P]`, `∇_phi L_query` per task.
  * @param phiFlat - float32 `[T, P]`, the inner solutions.
  * @param loss - `J(x) = Σ_t L_t(x_t)` for `x: [T, P]`.
- * @param o - `lambda`, `cgSteps`, `cgTol`, `hvp`, `fdStep`, `fdScheme`, `onCgStop`.
+ * @param o - `lambda`, `cgDamping`, `lambdaDamping`, `cgSteps`, `cgTol`, `hvp`, `fdStep`, `fdScheme`, `onCgStop`.
  * @returns float32 `[T, P]`; the caller owns it.
  * @throws MetaLearnError `invalidArgument` when `onCgStop` is given with `T > 1`.
- * @see Rajeswaran, Finn, Kakade & Levine 2019, "Meta-Learning with Implicit Gradients", eq. 6 and Algorithm 2.
+ * @see Rajeswaran, Finn, Kakade & Levine 2019, "Meta-Learning with Implicit Gradients", eq. 6 and
+ *   Algorithm 2; the damping as the official code's `matrix_evaluator` (aravindr93/imaml_dev).
  */
 export function solveImplicitTasks(dy: tf.Tensor, phiFlat: tf.Tensor, loss: TaskBatchedLoss, o: ImplicitGradientOptions): tf.Tensor {
   if (o.cgSteps === 0) return tf.clone(dy);
@@ -45,7 +48,9 @@ export function solveImplicitTasks(dy: tf.Tensor, phiFlat: tf.Tensor, loss: Task
     const hvp = taskHvpOperator(loss, phiFlat, {
       mode: o.hvp ?? 'exact', ...(o.fdStep !== undefined && { fdStep: o.fdStep }), ...(o.fdScheme !== undefined && { fdScheme: o.fdScheme }),
     });
-    const matvec = (v: tf.Tensor): tf.Tensor => tf.tidy(() => tf.add(v, tf.div(hvp(v), o.lambda)));
+    const identity = 1 + (o.cgDamping ?? 0);
+    const curvature = o.lambda + (o.lambdaDamping ?? 0);
+    const matvec = (v: tf.Tensor): tf.Tensor => tf.tidy(() => tf.add(identity === 1 ? v : tf.mul(v, identity), tf.div(hvp(v), curvature)));
     const cg = { maxIters: o.cgSteps, ...(o.cgTol !== undefined && { tol: o.cgTol }) };
     return tasks === 1 ? conjugateGradient(matvec, dy, { ...cg, ...(o.onCgStop !== undefined && { onStop: o.onCgStop }) }) : conjugateGradientTasks(matvec, dy, cg);
   });

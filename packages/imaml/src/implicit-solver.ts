@@ -8,7 +8,7 @@ import {
   type Adaptation, type ApplyContext, type InnerSolver, type InnerSolverInput, type Params, type TaskBatchAdaptation, type TaskBatchInput, type TaskSpec,
 } from '@metalearn/core';
 import { implicitFastWeights } from './implicit-gradient.js';
-import { resolveImplicitSolverOptions, type ImplicitSolverOptions } from './options.js';
+import { implicitGradientOptionsOf, resolveImplicitSolverOptions, type ImplicitSolverOptions } from './options.js';
 import { solveProximal, type ParamsLoss } from './proximal.js';
 import { adaptTasksImplicit } from './task-batched.js';
 
@@ -37,7 +37,7 @@ const CONTEXT: ApplyContext = { training: true };
  *
  * Meta-gradient (`metaTraining: true`): the fast weights are
  * {@link implicitFastWeights}`(theta, phi*)`, so the gradient of any query loss `L_query(phi*)`
- * with respect to `theta` is `(I + H/λ)⁻¹ ∇_phi L_query(phi*)`, `H = ∇²L_support(phi*)`, solved by
+ * with respect to `theta` is `(I + H/λ)⁻¹ ∇_phi L_query(phi*)`, `H = ∇²L_support(phi*)` (damped: `cgDamping`, `lambdaDamping`), solved by
  * `cgSteps` conjugate-gradient iterations on Hessian-vector products (`hvp`: exact or finite
  * difference). It is the exact gradient of `L_query(phi*(theta))` when `phi*` is the exact inner
  * optimum and CG has converged; with a truncated inner loop it is the gradient of the ideal
@@ -83,9 +83,7 @@ export function createImplicitSolver(options: ImplicitSolverOptions = {}): Inner
       });
       let phi: Params = phiStar;
       if (input.metaTraining) {
-        phi = implicitFastWeights(theta, phiStar, supportLoss, {
-          lambda: o.lambda, cgSteps: o.cgSteps, cgTol: o.cgTol, hvp: o.hvp, fdStep: o.fdStep, fdScheme: o.fdScheme,
-        });
+        phi = implicitFastWeights(theta, phiStar, supportLoss, implicitGradientOptionsOf(o));
         disposeParams(phiStar);
       }
       return {

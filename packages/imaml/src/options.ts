@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { MetaLearnError, parseOptions } from '@metalearn/core';
-import type { ImplicitHvpMode } from './implicit-gradient-options.js';
+import type { ImplicitGradientOptions, ImplicitHvpMode } from './implicit-gradient-options.js';
 import type { InnerOptimizerName } from './proximal.js';
 
 /**
@@ -18,6 +18,11 @@ import type { InnerOptimizerName } from './proximal.js';
  * - `innerMomentum` (default 0.9): the momentum of `'momentum'` and `'nesterov'`, in `(0, 1)`.
  * - `cgSteps` (default 5, as the paper's and TorchOpt's experiments): conjugate-gradient
  *   iterations for the meta-gradient; 0 gives the first-order approximation `g = ∇_phi L_query`.
+ * - `cgDamping` (default 0) and `lambdaDamping` (default 0): damping `μ`, `δ` of the meta-gradient's
+ *   linear system `((1 + μ) I + H/(λ + δ)) g = ∇_phi L_query` (0 and 0: the paper's eq. 6). The
+ *   official code's Omniglot command runs `μ = 1` (`--cg_damping 1`) and `δ = 10` (its
+ *   `lam_damping`); see {@link ImplicitGradientOptions}. `δ` decouples the curvature weight of the
+ *   backward pass from the inner problem's `λ`.
  * - `cgTol` (default 1e-6): CG's relative residual tolerance, per task (task by task CG stops
  *   there; task-batched, a task whose residual reaches it keeps its solution while the others go on).
  * - `hvp` (default `'exact'`): Hessian-vector products by double backward, or `'finiteDifference'`
@@ -34,6 +39,8 @@ export interface ImplicitSolverOptions {
   readonly innerOptimizer?: InnerOptimizerName;
   readonly innerMomentum?: number;
   readonly cgSteps?: number;
+  readonly cgDamping?: number;
+  readonly lambdaDamping?: number;
   readonly cgTol?: number;
   readonly hvp?: ImplicitHvpMode;
   readonly fdStep?: number;
@@ -55,6 +62,8 @@ export const implicitSolverOptionsSchema = z
     innerOptimizer: z.enum(['sgd', 'momentum', 'nesterov', 'adam']).optional(),
     innerMomentum: z.number().gt(0).lt(1).optional(),
     cgSteps: z.number().int().min(0).optional(),
+    cgDamping: z.number().min(0).finite().optional(),
+    lambdaDamping: z.number().min(0).finite().optional(),
     cgTol: z.number().min(0).finite().optional(),
     hvp: z.enum(['exact', 'finiteDifference']).optional(),
     fdStep: z.number().positive().finite().optional(),
@@ -85,9 +94,24 @@ export function resolveImplicitSolverOptions(options: unknown, caller = 'createI
     innerOptimizer,
     innerMomentum: o.innerMomentum ?? 0.9,
     cgSteps: o.cgSteps ?? 5,
+    cgDamping: o.cgDamping ?? 0,
+    lambdaDamping: o.lambdaDamping ?? 0,
     cgTol: o.cgTol ?? 1e-6,
     hvp: o.hvp ?? 'exact',
     fdStep: o.fdStep ?? 1e-2,
     fdScheme: o.fdScheme ?? 'central',
+  };
+}
+
+/**
+ * The options of the implicit meta-gradient (the backward pass) that a solver's resolved options
+ * select: `lambda`, `cgSteps`, `cgDamping`, `lambdaDamping`, `cgTol`, `hvp`, `fdStep`, `fdScheme`.
+ * @param o - resolved options ({@link resolveImplicitSolverOptions}).
+ * @returns the options of `implicitFastWeights` and `implicitTaskFastWeights`.
+ */
+export function implicitGradientOptionsOf(o: ResolvedImplicitSolverOptions): ImplicitGradientOptions {
+  return {
+    lambda: o.lambda, cgSteps: o.cgSteps, cgDamping: o.cgDamping, lambdaDamping: o.lambdaDamping,
+    cgTol: o.cgTol, hvp: o.hvp, fdStep: o.fdStep, fdScheme: o.fdScheme,
   };
 }

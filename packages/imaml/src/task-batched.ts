@@ -9,7 +9,7 @@ import {
   type ApplyContext, type Params, type TaskBatchAdaptation, type TaskBatchInput,
 } from '@metalearn/core';
 import { implicitTaskFastWeights } from './implicit-gradient-tasks.js';
-import type { ResolvedImplicitSolverOptions } from './options.js';
+import { implicitGradientOptionsOf, type ResolvedImplicitSolverOptions } from './options.js';
 import { solveProximal, type ParamsLoss } from './proximal.js';
 
 const CALLER = 'implicit solver.adaptTasks';
@@ -67,9 +67,7 @@ export function adaptTasksImplicit(o: ResolvedImplicitSolverOptions, input: Task
   if (input.metaTraining) {
     // The backward pass reads the support set from the op's saved tensors: core stacks it inside the
     // forward pass, whose scope frees it before the backward pass runs.
-    phi = implicitTaskFastWeights(theta, phiStar, (p, [x, y]) => lossOf(p, x!, y!), [support.x, support.y], tasks, {
-      lambda: o.lambda, cgSteps: o.cgSteps, cgTol: o.cgTol, hvp: o.hvp, fdStep: o.fdStep, fdScheme: o.fdScheme,
-    });
+    phi = implicitTaskFastWeights(theta, phiStar, (p, [x, y]) => lossOf(p, x!, y!), [support.x, support.y], tasks, implicitGradientOptionsOf(o));
     disposeParams(phiStar);
   }
   return {

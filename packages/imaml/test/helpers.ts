@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableBackends, createRng, initEngine, MetaLearnError, type Backbone, type Episode, type Params } from '@metalearn/core';
 
-/** `features = x` for float32 `x: [B, inputDim]`; no parameters. */
+/** `features = x` for float32 `x: [B, inputDim]` (task-batched: `[T, B, inputDim]`); no parameters. */
 export function identityBackbone(inputDim: number): Backbone {
   return {
     name: 'identity',
@@ -17,6 +17,10 @@ export function identityBackbone(inputDim: number): Backbone {
     apply(_params: Params, x: tf.Tensor): tf.Tensor2D {
       if (x.rank !== 2 || x.shape[1] !== inputDim) throw new MetaLearnError('shapeMismatch', `identity: x must be [B, ${inputDim}], got [${x.shape.join(', ')}]`);
       return tf.clone(x) as tf.Tensor2D;
+    },
+    applyTasks(_params: Params, x: tf.Tensor): tf.Tensor3D {
+      if (x.rank !== 3 || x.shape[2] !== inputDim) throw new MetaLearnError('shapeMismatch', `identity: x must be [T, B, ${inputDim}], got [${x.shape.join(', ')}]`);
+      return tf.clone(x) as tf.Tensor3D;
     },
   };
 }

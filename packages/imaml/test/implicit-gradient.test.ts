@@ -95,6 +95,8 @@ test('implicitFastWeights rejects a phiStar that does not match theta, and bad o
       [() => implicitFastWeights(theta, { w: tf.zeros([2]), b: tf.zeros([1]) }, loss, { lambda: 1, cgSteps: 2 }), 'shapeMismatch', /params\['w'\] must be \[3\], got \[2\]/],
       [() => implicitFastWeights(theta, theta, loss, { lambda: 0, cgSteps: 2 }), 'invalidArgument', /options\.lambda must be a finite number > 0, got 0/],
       [() => implicitFastWeights(theta, theta, loss, { lambda: 1, cgSteps: -1 }), 'invalidArgument', /options\.cgSteps/],
+      [() => implicitFastWeights(theta, theta, loss, { lambda: 1, cgSteps: 2, cgDamping: -0.5 }), 'invalidArgument', /options\.cgDamping must be a finite number >= 0, got -0\.5/],
+      [() => implicitFastWeights(theta, theta, loss, { lambda: 1, cgSteps: 2, lambdaDamping: NaN }), 'invalidArgument', /options\.lambdaDamping must be a finite number >= 0, got NaN/],
       [() => implicitFastWeights(theta, theta, loss, { lambda: 1, cgSteps: 2, hvp: 'gn' as never }), 'invalidArgument', /options\.hvp/],
       [() => implicitFastWeights(theta, theta, loss, { lambda: 1, cgSteps: 2, fdStep: -1 }), 'invalidArgument', /options\.fdStep/],
       [() => implicitFastWeights({}, {}, loss, { lambda: 1, cgSteps: 2 }), 'invalidArgument', /theta has no parameter/],

@@ -28,6 +28,8 @@ test("imamlModule binds innerSolver 'implicit'; bad options throw invalidArgumen
     [{ innerMomentum: 0.9 }, /options\.innerMomentum needs options\.innerOptimizer 'momentum' or 'nesterov', got 'sgd'/],
     [{ cgSteps: -1 }, /options\.cgSteps: .*\(got -1\)/],
     [{ cgTol: -1e-3 }, /options\.cgTol: .*\(got -0\.001\)/],
+    [{ cgDamping: -1 }, /options\.cgDamping: .*\(got -1\)/],
+    [{ lambdaDamping: Infinity }, /options\.lambdaDamping/],
     [{ hvp: 'gaussNewton' }, /options\.hvp: .*\(got "gaussNewton"\)/],
     [{ fdStep: 0 }, /options\.fdStep: .*\(got 0\)/],
     [{ fdScheme: 'backward' }, /options\.fdScheme: .*\(got "backward"\)/],
@@ -39,7 +41,7 @@ test("imamlModule binds innerSolver 'implicit'; bad options throw invalidArgumen
   assert.throws(() => createImplicitSolver({ lambda: -1 }), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.startsWith('createImplicitSolver: options.lambda'));
   assert.deepEqual(resolveImplicitSolverOptions(undefined), {
     lambda: 2, innerSteps: 5, evalInnerSteps: 5, innerLr: 0.1, innerOptimizer: 'sgd', innerMomentum: 0.9,
-    cgSteps: 5, cgTol: 1e-6, hvp: 'exact', fdStep: 1e-2, fdScheme: 'central',
+    cgSteps: 5, cgDamping: 0, lambdaDamping: 0, cgTol: 1e-6, hvp: 'exact', fdStep: 1e-2, fdScheme: 'central',
   });
   assert.equal(resolveImplicitSolverOptions({ innerSteps: 16 }).evalInnerSteps, 16, 'evalInnerSteps defaults to innerSteps');
 });

@@ -38,8 +38,11 @@ function unstack(w: Matrix): number[] {
   return [...rows[D]!, ...rows.slice(0, D).flat()];
 }
 
-/** Float64 closed forms: phi*, the meta-gradient and the query loss at phi*. */
-function reference(data: LinearTaskData, theta: number[]): { phi: number[]; grad: number[]; loss: number } {
+/**
+ * Float64 closed forms: phi*, the meta-gradient and the query loss at phi*. With damping `μ`, `δ`
+ * the meta-gradient is the damped system's solution `((1 + μ) I + A/(λ + δ))⁻¹ ∇L_query`.
+ */
+function reference(data: LinearTaskData, theta: number[], damping = { mu: 0, delta: 0 }): { phi: number[]; grad: number[]; loss: number } {
   const aug = (x: number[][]): Matrix => new Matrix(x.map((r) => [...r, 1]));
   const xs = aug(data.xs);
   const xq = aug(data.xq);
@@ -51,7 +54,8 @@ function reference(data: LinearTaskData, theta: number[]): { phi: number[]; grad
   const phi = shifted.mmul(rhs);
   const resid = xq.mmul(phi).sub(new Matrix(data.yq));
   const gq = xq.transpose().mmul(resid).mul(2 / (nq * M));
-  const grad = shifted.mmul(gq).mul(LAMBDA);
+  const system = Matrix.eye(D + 1).mul(1 + damping.mu).add(a.clone().div(LAMBDA + damping.delta));
+  const grad = inverse(system).mmul(gq);
   const loss = resid.to1DArray().reduce((s, r) => s + r * r, 0) / (nq * M);
   return { phi: unstack(phi), grad: unstack(grad), loss };
 }
@@ -114,5 +118,46 @@ test('the implicit meta-gradient error falls with every CG step and vanishes at 
     assert.ok(errors[4]! < 1e-4, `${backend}: four CG steps solve the 4-eigenvalue system: ${errors[4]}`);
     disposeParams(theta);
     disposeEpisode(episode);
+  });
+});
+
+test('damped (cgDamping μ, lambdaDamping δ): the meta-gradient solves ((1 + μ) I + A/(λ + δ)) g = ∇L_query, in the per-task and task-batched paths (cpu, wasm)', async (t) => {
+  const data = [linearTaskData(13, 8, 6, D, M), linearTaskData(14, 8, 6, D, M)];
+  await onEveryBackend((backend) => {
+    const backbone = identityBackbone(D);
+    const head = createLinearHead({ init: 'normal', std: 0.5 });
+    const task = { kind: 'regression' as const, ways: M };
+    const theta = initModel(backbone, head, 6, M);
+    const meta = joinMetaParams(theta, {});
+    const episodes = data.map(linearEpisode);
+    const start = tf.memory().numTensors;
+    for (const damping of [{ mu: 1, delta: 10 }, { mu: 0.5, delta: 0 }, { mu: 0, delta: 3 }]) {
+      const solver = createImplicitSolver({ lambda: LAMBDA, ...INNER, cgSteps: 8, cgTol: 0, cgDamping: damping.mu, lambdaDamping: damping.delta });
+      const refs = data.map((d) => reference(d, flatValues(theta), damping));
+      const undamped = reference(data[0]!, flatValues(theta));
+      const err = tf.tidy(() => {
+        const { grads } = metaValueAndGrads((m) => solverMetaLoss({ solver, backbone, head, task, support: episodes[0]!.support, query: episodes[0]!.query }, m), meta);
+        return relErr(flatValues(grads), refs[0]!.grad);
+      });
+      assert.ok(err < 1e-4, `${backend} ${JSON.stringify(damping)}: per-task meta-gradient relative error ${err}`);
+      assert.ok(relErr(refs[0]!.grad, undamped.grad) > 0.05, `${backend} ${JSON.stringify(damping)}: damping changes the closed form`);
+      // The task-batched path (linear head + identity backbone have applyTasks): two tasks at once.
+      const batchedErr = tf.tidy(() => {
+        const support = { x: tf.stack(episodes.map((e) => e.support.x)), y: tf.stack(episodes.map((e) => e.support.y)) };
+        const { grads } = metaValueAndGrads((m) => {
+          const a = solver.adaptTasks!({ backbone, head, theta: m, solverParams: {}, support, task, metaTraining: true, tasks: 2 });
+          assert.ok(a !== undefined, 'adaptTasks accepts the identity backbone and linear head');
+          const pred = a.predict(tf.stack(episodes.map((e) => e.query.x)));
+          return tf.sum(tf.stack(episodes.map((e, i) => taskLoss('regression', tf.squeeze(tf.slice(pred, [i], [1]), [0]), e.query.y)))) as tf.Scalar;
+        }, theta);
+        const expected = refs[0]!.grad.map((g, i) => g + refs[1]!.grad[i]!);
+        return relErr(flatValues(grads), expected);
+      });
+      assert.ok(batchedErr < 1e-4, `${backend} ${JSON.stringify(damping)}: task-batched meta-gradient relative error ${batchedErr}`);
+      t.diagnostic(`${backend} μ ${damping.mu}, δ ${damping.delta}: relative error per task ${err.toExponential(2)}, task-batched ${batchedErr.toExponential(2)}`);
+    }
+    assert.equal(tf.memory().numTensors, start, `${backend}: no tensor leaked`);
+    disposeParams(theta);
+    episodes.forEach(disposeEpisode);
   });
 });

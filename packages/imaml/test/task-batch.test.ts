@@ -65,6 +65,7 @@ const configs: readonly [string, ImplicitSolverOptions][] = [
   ['central finite-difference HVP, 5 inner steps', { innerSteps: 5, hvp: 'finiteDifference', fdScheme: 'central' }],
   ['forward finite-difference HVP, 5 inner steps', { innerSteps: 5, hvp: 'finiteDifference', fdScheme: 'forward' }],
   ['Adam inner steps, 12 CG steps to cgTol 1e-3', { innerSteps: 5, innerOptimizer: 'adam', cgSteps: 12, cgTol: 1e-3, hvp: 'exact' }],
+  ['damped system (cgDamping 1, lambdaDamping 10)', { innerSteps: 5, cgDamping: 1, lambdaDamping: 10, hvp: 'exact' }],
 ];
 
 for (const backend of backends) {

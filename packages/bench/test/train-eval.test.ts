@@ -176,7 +176,7 @@ test("eval --solver-options applies to the run's own solver too, is validated, a
 test('train --resume: a changed setting is an error naming it; --meta-steps, when given, is the new budget, lower included', async () => {
   await inTempDir('metalearn-resume-', async (dir) => {
     const run = join(dir, 'run');
-    await runTrain({ config: { ...base, metaSteps: 3 }, out: run, resume: false, quiet: true, backend: 'cpu' });
+    await runTrain({ config: { ...base, metaSteps: 3, backboneOptions: { hiddenSizes: [8], weightStd: 0.3 } }, out: run, resume: false, quiet: true, backend: 'cpu' });
     const before = readFileSync(join(run, 'checkpoint.json'), 'utf8');
     await assert.rejects(
       runTrain({ config: { ...base, innerLr: 0.5, outerLr: 0.5 }, out: run, resume: true, quiet: true, backend: 'cpu' }),
@@ -184,7 +184,8 @@ test('train --resume: a changed setting is an error naming it; --meta-steps, whe
     );
     assert.equal(readFileSync(join(run, 'checkpoint.json'), 'utf8'), before, 'the checkpoint is untouched');
     // The same settings again (as a re-typed command line would give) are fine; the budget may change.
-    const r = await runTrain({ config: { ...base, metaSteps: 5 }, out: run, resume: true, quiet: true, backend: 'cpu' });
+    // JSON options with their keys in another order are the same options.
+    const r = await runTrain({ config: { ...base, metaSteps: 5, backboneOptions: { weightStd: 0.3, hiddenSizes: [8] } }, out: run, resume: true, quiet: true, backend: 'cpu' });
     assert.deepEqual([r.steps, r.stepsThisSession], [5, 2]);
     const again = await runTrain({ config: { dataset: 'sinusoid', metaSteps: 4 }, out: run, resume: true, quiet: true, backend: 'cpu' });
     assert.deepEqual([again.steps, again.stepsThisSession], [5, 0], 'a budget below the current step trains nothing');

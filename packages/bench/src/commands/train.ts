@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError, disposeEpisode, initEngine, type BackendName, type Learner } from '@metalearn/core';
+import { stableStringify } from '@metalearn/datasets';
 import { createHostContainer } from '../container.js';
 import { resolveRunConfig, type RunConfig } from '../run-config.js';
 import { createComposedLearner, resolveComposition } from '../compose.js';
@@ -88,7 +89,8 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     const given = Object.keys(o.config);
     const now = config as unknown as Record<string, unknown>;
     const was = resumed.config as unknown as Record<string, unknown>;
-    const differing = given.filter((k) => !RESUMABLE.has(k) && JSON.stringify(now[k]) !== JSON.stringify(was[k]));
+    // Key order does not matter: '{"a":1,"b":2}' and '{"b":2,"a":1}' are the same options.
+    const differing = given.filter((k) => !RESUMABLE.has(k) && stableStringify(now[k]) !== stableStringify(was[k]));
     if (differing.length > 0) {
       const show = (k: string) => `${k} ${JSON.stringify(now[k])} (the run has ${JSON.stringify(was[k])})`;
       throw new MetaLearnError('invalidArgument', `train --resume: ${differing.map(show).join('; ')}: a resumed run keeps its configuration; only ${[...RESUMABLE].join(', ')} may change (train into a new --out to change the rest)`);

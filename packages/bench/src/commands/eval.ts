@@ -189,7 +189,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const pct = (x: number) => (metric === 'mse' ? x.toFixed(4) : (100 * x).toFixed(2) + '%');
   console.log(
     `${source.name} ${source.ways}-way ${source.shots}-shot, ${record.learner}${record.trainSolver !== undefined ? ` (evaluated with solver ${record.solver})` : ''}: ${metric} ${pct(mean)} ± ${pct(ci95)} ` +
-      `(95% CI, ${episodes} episodes, eval seed ${o.evalSeed}, ${record.innerStepsTest} inner steps, batch norm ${o.norm})`,
+      `(95% CI, ${episodes} episodes, eval seed ${o.evalSeed}, ${record.innerStepsTest} inner steps, query ${o.norm === 'transductive' ? 'as one batch' : 'one example at a time'})`,
   );
   if (o.results) appendJsonLine(o.results, record, 'eval: --results');
   return record;

@@ -163,12 +163,12 @@ program
   .command('eval')
   .description('evaluate a trained run on fixed seeded test episodes (mean and 95% interval), or on the 20 one-shot runs')
   .requiredOption('--run <dir>', 'run folder written by train')
-  .option('--episodes <n>', 'test episodes', int('--episodes'), 600)
+  .option('--episodes <n>', 'test episodes (default 600)', int('--episodes'))
   .option('--eval-seed <s>', 'seed of the test episodes', int('--eval-seed'), 1)
   .option('--inner-steps <k>', 'inner steps at test time (default: the run\'s evalInnerSteps)', int('--inner-steps'))
   .option('--split <name>', 'test split (default: omniglot Vinyals test)')
   .addOption(new Option('--norm <mode>', 'batch norm over the query set: transductive (one batch) or per-example').choices(['transductive', 'per-example']).default('transductive'))
-  .option('--one-shot-runs', 'evaluate on the 20 Omniglot one-shot runs (error rate)')
+  .option('--one-shot-runs', 'evaluate on the 20 Omniglot one-shot runs (error rate; not with --episodes, --split, --ways, --shots, --query-shots)')
   .option('--ways <n>', 'test N-way episodes (default: as trained; other ways transplant the backbone, and the solver\'s meta-parameters whose shapes do not depend on the ways, under a fresh head)', int('--ways'))
   .option('--shots <k>', 'test K-shot episodes (default: as trained)', int('--shots'))
   .option('--query-shots <q>', 'query examples per class (default: as trained)', int('--query-shots'))
@@ -181,7 +181,7 @@ program
   .action(async (opts: Record<string, unknown>) => {
     await runEval({
       run: opts['run'] as string,
-      episodes: opts['episodes'] as number,
+      ...(opts['episodes'] !== undefined ? { episodes: opts['episodes'] as number } : {}),
       evalSeed: opts['evalSeed'] as number,
       norm: opts['norm'] as NormMode,
       oneShotRuns: opts['oneShotRuns'] === true,

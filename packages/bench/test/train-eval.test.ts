@@ -122,6 +122,10 @@ test('train/eval: bad input is a MetaLearnError naming the field, and nothing is
     const evalArgs = { run: good, episodes: 3, evalSeed: 1, norm: 'transductive' as const, oneShotRuns: false, command: 't', quiet: true, backend: 'cpu' as const };
     await assert.rejects(runEval({ ...evalArgs, results: dir }), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.startsWith(`eval: --results ${dir}: cannot write: EISDIR`));
     await assert.rejects(runEval({ ...evalArgs, episodes: 0 }), (e) => MetaLearnError.is(e, 'invalidArgument') && /eval: --episodes must be an integer >= 1, got 0/.test(e.message));
+    // The 20 one-shot runs are fixed: flags that shape other test episodes are refused, not ignored.
+    await assert.rejects(runEval({ ...evalArgs, oneShotRuns: true }), (e) => MetaLearnError.is(e, 'invalidArgument') && /^eval: --one-shot-runs evaluates the 20 fixed 20-way 1-shot runs; --episodes does not apply \(drop it\)$/.test(e.message));
+    const { episodes: _, ...noEpisodes } = evalArgs;
+    await assert.rejects(runEval({ ...noEpisodes, oneShotRuns: true, ways: 5, queryShots: 2 }), (e) => MetaLearnError.is(e, 'invalidArgument') && /; --ways, --query-shots do not apply \(drop them\)$/.test(e.message));
     await assert.rejects(runTrain({ config: base, out: join(dir, 'torn.json'), resume: false, quiet: true, backend: 'cpu' }), (e) => MetaLearnError.is(e, 'invalidArgument') && /^train: --out .*torn\.json: cannot write: EEXIST/.test(e.message));
   });
 });

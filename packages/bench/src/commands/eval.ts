@@ -30,13 +30,18 @@ export type NormMode = 'transductive' | 'per-example';
 /** Options of {@link runEval}. */
 export interface EvalOptions {
   readonly run: string;
-  readonly episodes: number;
+  /** Test episodes (default 600); not with `oneShotRuns` (there are always the 20 runs). */
+  readonly episodes?: number;
   /** Seed of the test episodes (the same for every learner compared). */
   readonly evalSeed: number;
   /** Inner steps at test time (gradient solvers); default the run's `evalInnerSteps`. */
   readonly innerSteps?: number;
   readonly split?: string;
   readonly norm: NormMode;
+  /**
+   * Evaluate on the 20 Omniglot one-shot runs (20-way 1-shot, fixed): `episodes`, `split`, `ways`,
+   * `shots` and `queryShots` do not apply and are refused.
+   */
   readonly oneShotRuns: boolean;
   readonly dataDir?: string;
   readonly backend?: BackendName;
@@ -88,16 +93,22 @@ function scoreEpisode(learner: Learner, e: Episode, norm: NormMode): { loss: num
 
 /**
  * Evaluates and records. Prints e.g.
- * `omniglot/test 5-way 1-shot, maml: accuracy 97.10% ± 0.40% (95% CI, 600 episodes, eval seed 1, 3 inner steps, batch norm transductive)`.
+ * `omniglot/test 5-way 1-shot, maml: accuracy 97.10% ± 0.40% (95% CI, 600 episodes, eval seed 1, 3 inner steps, query as one batch)`.
  * @returns the record written.
  * @throws MetaLearnError `checkpoint` when the run has no checkpoint; `invalidArgument` when a
- *   plug-in module cannot be imported or exports no ContainerModule; `nonFinite` when any test
+ *   plug-in module cannot be imported or exports no ContainerModule, or when `oneShotRuns` comes
+ *   with `episodes`, `split`, `ways`, `shots` or `queryShots`; `nonFinite` when any test
  *   episode's score is not finite (the adaptation diverged), naming how many and the first, before
  *   any record is written.
  */
 export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const info = await initEngine(o.backend ? { backend: o.backend } : {});
-  if (!(Number.isInteger(o.episodes) && o.episodes >= 1)) throw new MetaLearnError('invalidArgument', `eval: --episodes must be an integer >= 1, got ${String(o.episodes)}`);
+  if (o.episodes !== undefined && !(Number.isInteger(o.episodes) && o.episodes >= 1)) throw new MetaLearnError('invalidArgument', `eval: --episodes must be an integer >= 1, got ${String(o.episodes)}`);
+  if (o.oneShotRuns) {
+    const given = (['episodes', 'split', 'ways', 'shots', 'queryShots'] as const).filter((k) => o[k] !== undefined);
+    const flag = (k: string) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    if (given.length > 0) throw new MetaLearnError('invalidArgument', `eval: --one-shot-runs evaluates the 20 fixed 20-way 1-shot runs; ${given.map(flag).join(', ')} ${given.length > 1 ? 'do not apply (drop them)' : 'does not apply (drop it)'}`);
+  }
   const ckpt = loadCheckpoint(o.run);
   const config = { ...ckpt.config, ...(o.ways !== undefined ? { ways: o.ways } : {}), ...(o.shots !== undefined ? { shots: o.shots } : {}), ...(o.queryShots !== undefined ? { queryShots: o.queryShots } : {}) };
   // Given modules replace the recorded ones (a module that moved is named again at its new place).
@@ -112,7 +123,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     split = o.split ?? DEFAULT_SPLITS[config.dataset]?.test ?? 'test';
     source = await openSource(container, config, split, o.evalSeed, o.dataDir);
   }
-  const episodes = source.size ?? o.episodes;
+  const episodes = source.size ?? o.episodes ?? 600;
   const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
   const reshaped = source.ways !== ckpt.config.ways;
   const otherSolver = o.solver !== undefined && o.solver !== ckpt.composition.solver;

@@ -12,6 +12,7 @@ import { runEval, type NormMode } from './commands/eval.js';
 import { runSpeed, runSpeedWorker } from './commands/speed.js';
 import { readConfigFile, resolveRunConfig } from './run-config.js';
 import { DEFAULT_SPLITS } from './sources.js';
+import { integerFlag, jsonFlag, numberFlag } from './flag-values.js';
 
 const program = new Command();
 program.name('metalearn').description('Interchangeable optimization-based meta-learners on TensorFlow.js').showHelpAfterError();
@@ -29,52 +30,35 @@ program
     process.exitCode = await runDoctor({ json: opts.json === true, ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.only ? { only: opts.only } : {}), ...(opts.plugin ? { plugins: opts.plugin } : {}) });
   });
 
-const int = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new MetaLearnError('invalidArgument', `${name} must be an integer, got '${v}'`);
-  return n;
-};
-const num = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new MetaLearnError('invalidArgument', `${name} must be a number, got '${v}'`);
-  return n;
-};
-const json = (name: string) => (v: string): unknown => {
-  try {
-    return JSON.parse(v);
-  } catch (e) {
-    throw new MetaLearnError('invalidArgument', `${name} must be JSON, got '${v}' (${e instanceof Error ? e.message : String(e)})`);
-  }
-};
 const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (else METALEARN_DATA_DIR)');
 
 /** Flags of `train` that map one-to-one onto run-config fields. */
 const TRAIN_FIELDS: ReadonlyArray<[flag: string, key: string, parse: ((v: string) => unknown) | null, help: string]> = [
   ['--learner <name>', 'learner', null, 'learner preset: maml, fomaml, metasgd, anil, mamlpp, r2d2, ... (default maml)'],
   ['--solver <name>', 'solver', null, 'any registered inner solver by name (overrides the preset\'s)'],
-  ['--solver-options <json>', 'solverOptions', json('--solver-options'), 'solver options as JSON, e.g. \'{"order":"first"}\''],
+  ['--solver-options <json>', 'solverOptions', jsonFlag('--solver-options'), 'solver options as JSON, e.g. \'{"order":"first"}\''],
   ['--outer-rule <name>', 'outerRule', null, 'learner (outer rule) plug-in by name (default from the preset: backprop)'],
-  ['--learner-options <json>', 'learnerOptions', json('--learner-options'), 'outer-loop options as JSON, e.g. \'{"gradClip":10}\''],
+  ['--learner-options <json>', 'learnerOptions', jsonFlag('--learner-options'), 'outer-loop options as JSON, e.g. \'{"gradClip":10}\''],
   ['--backbone <name>', 'backbone', null, 'backbone plug-in: mlp, conv4 (default by dataset)'],
-  ['--backbone-options <json>', 'backboneOptions', json('--backbone-options'), 'backbone options as JSON, e.g. \'{"filters":32}\''],
+  ['--backbone-options <json>', 'backboneOptions', jsonFlag('--backbone-options'), 'backbone options as JSON, e.g. \'{"filters":32}\''],
   ['--head <name>', 'head', null, 'head plug-in (default linear)'],
   ['--dataset <name>', 'dataset', null, 'dataset plug-in: sinusoid (default, needs no data), omniglot, mini-imagenet'],
-  ['--dataset-options <json>', 'datasetOptions', json('--dataset-options'), 'dataset options as JSON'],
-  ['--ways <n>', 'ways', int('--ways'), 'N classes per episode'],
-  ['--shots <k>', 'shots', int('--shots'), 'K support examples per class (sinusoid: points)'],
-  ['--query-shots <q>', 'queryShots', int('--query-shots'), 'query examples per class'],
-  ['--inner-steps <k>', 'innerSteps', int('--inner-steps'), 'inner-loop steps during meta-training'],
-  ['--eval-inner-steps <k>', 'evalInnerSteps', int('--eval-inner-steps'), 'inner-loop steps at evaluation'],
-  ['--inner-lr <alpha>', 'innerLr', num('--inner-lr'), 'inner learning rate'],
-  ['--meta-steps <n>', 'metaSteps', int('--meta-steps'), 'meta-training steps'],
-  ['--meta-batch <b>', 'metaBatch', int('--meta-batch'), 'tasks per meta-step'],
-  ['--outer-lr <beta>', 'outerLr', num('--outer-lr'), 'outer (meta) learning rate'],
-  ['--seed <s>', 'seed', int('--seed'), 'seed of initialisation and meta-batches (default 0)'],
-  ['--checkpoint-every <n>', 'checkpointEvery', int('--checkpoint-every'), 'write a checkpoint every n meta-steps (default 500)'],
-  ['--log-every <n>', 'logEvery', int('--log-every'), 'append metrics.jsonl every n meta-steps (default 50)'],
-  ['--episodes <n>', 'evalEpisodes', int('--episodes'), 'test episodes for --eval (default 600)'],
-  ['--max-minutes <m>', 'maxMinutes', num('--max-minutes'), 'stop (with a checkpoint) after this many minutes; --resume continues'],
-  ['--workers <n>', 'workers', int('--workers'), 'threads sharing each meta-batch, the main one included (default: the number of cores; 1: serial)'],
+  ['--dataset-options <json>', 'datasetOptions', jsonFlag('--dataset-options'), 'dataset options as JSON'],
+  ['--ways <n>', 'ways', integerFlag('--ways'), 'N classes per episode'],
+  ['--shots <k>', 'shots', integerFlag('--shots'), 'K support examples per class (sinusoid: points)'],
+  ['--query-shots <q>', 'queryShots', integerFlag('--query-shots'), 'query examples per class'],
+  ['--inner-steps <k>', 'innerSteps', integerFlag('--inner-steps'), 'inner-loop steps during meta-training'],
+  ['--eval-inner-steps <k>', 'evalInnerSteps', integerFlag('--eval-inner-steps'), 'inner-loop steps at evaluation'],
+  ['--inner-lr <alpha>', 'innerLr', numberFlag('--inner-lr'), 'inner learning rate'],
+  ['--meta-steps <n>', 'metaSteps', integerFlag('--meta-steps'), 'meta-training steps'],
+  ['--meta-batch <b>', 'metaBatch', integerFlag('--meta-batch'), 'tasks per meta-step'],
+  ['--outer-lr <beta>', 'outerLr', numberFlag('--outer-lr'), 'outer (meta) learning rate'],
+  ['--seed <s>', 'seed', integerFlag('--seed'), 'seed of initialisation and meta-batches (default 0)'],
+  ['--checkpoint-every <n>', 'checkpointEvery', integerFlag('--checkpoint-every'), 'write a checkpoint every n meta-steps (default 500)'],
+  ['--log-every <n>', 'logEvery', integerFlag('--log-every'), 'append metrics.jsonl every n meta-steps (default 50)'],
+  ['--episodes <n>', 'evalEpisodes', integerFlag('--episodes'), 'test episodes for --eval (default 600)'],
+  ['--max-minutes <m>', 'maxMinutes', numberFlag('--max-minutes'), 'stop (with a checkpoint) after this many minutes; --resume continues'],
+  ['--workers <n>', 'workers', integerFlag('--workers'), 'threads sharing each meta-batch, the main one included (default: the number of cores; 1: serial)'],
   ['--plugin <module...>', 'plugins', null, 'third-party plug-in modules (paths or package names) exporting inversify ContainerModules made with pluginModule; their parts are then usable by name'],
 ];
 
@@ -92,7 +76,7 @@ train
   .option('--resume', 'continue the run in --out from its checkpoint')
   .option('--split <name>', 'training split (default: omniglot Vinyals train)')
   .option('--eval', 'evaluate on the test split when training ends')
-  .option('--eval-seed <s>', 'seed of the test episodes for --eval', int('--eval-seed'), 1)
+  .option('--eval-seed <s>', 'seed of the test episodes for --eval', integerFlag('--eval-seed'), 1)
   .option('--results <file>', 'append the --eval record to this JSON Lines file')
   .addOption(dataDirOption())
   .addOption(backendOption())
@@ -163,17 +147,17 @@ program
   .command('eval')
   .description('evaluate a trained run on fixed seeded test episodes (mean and 95% interval), or on the 20 one-shot runs')
   .requiredOption('--run <dir>', 'run folder written by train')
-  .option('--episodes <n>', 'test episodes (default 600)', int('--episodes'))
-  .option('--eval-seed <s>', 'seed of the test episodes', int('--eval-seed'), 1)
-  .option('--inner-steps <k>', 'inner steps at test time (default: the run\'s evalInnerSteps)', int('--inner-steps'))
+  .option('--episodes <n>', 'test episodes (default 600)', integerFlag('--episodes'))
+  .option('--eval-seed <s>', 'seed of the test episodes', integerFlag('--eval-seed'), 1)
+  .option('--inner-steps <k>', 'inner steps at test time (default: the run\'s evalInnerSteps)', integerFlag('--inner-steps'))
   .option('--split <name>', 'test split (default: omniglot Vinyals test)')
   .addOption(new Option('--norm <mode>', 'batch norm over the query set: transductive (one batch) or per-example').choices(['transductive', 'per-example']).default('transductive'))
   .option('--one-shot-runs', 'evaluate on the 20 Omniglot one-shot runs (error rate; not with --episodes, --split, --ways, --shots, --query-shots)')
-  .option('--ways <n>', 'test N-way episodes (default: as trained; other ways transplant the backbone, and the solver\'s meta-parameters whose shapes do not depend on the ways, under a fresh head)', int('--ways'))
-  .option('--shots <k>', 'test K-shot episodes (default: as trained)', int('--shots'))
-  .option('--query-shots <q>', 'query examples per class (default: as trained)', int('--query-shots'))
+  .option('--ways <n>', 'test N-way episodes (default: as trained; other ways transplant the backbone, and the solver\'s meta-parameters whose shapes do not depend on the ways, under a fresh head)', integerFlag('--ways'))
+  .option('--shots <k>', 'test K-shot episodes (default: as trained)', integerFlag('--shots'))
+  .option('--query-shots <q>', 'query examples per class (default: as trained)', integerFlag('--query-shots'))
   .option('--solver <name>', 'evaluate with another registered inner solver (the trained backbone and head are transplanted), e.g. ridge')
-  .option('--solver-options <json>', 'options of --solver as JSON', json('--solver-options'))
+  .option('--solver-options <json>', 'options of --solver as JSON', jsonFlag('--solver-options'))
   .option('--results <file>', 'append the record to this JSON Lines file (e.g. bench/results/omniglot.jsonl)')
   .option('--plugin <module...>', "third-party plug-in modules to load instead of the run's recorded ones (e.g. a module that moved; add the run's own when --solver needs another)")
   .addOption(dataDirOption())
@@ -210,15 +194,15 @@ program
   .option('--out <file>', 'write every record and the machine (cpus, node, backend) as one JSON file')
   .option('--problems <list>', 'comma list: sinusoid,omniglot (default both)', list)
   .option('--learners <list>', 'comma list of presets: maml,fomaml,anil,reptile,r2d2,imaml,cavia,metaoptnet (default all)', list)
-  .option('--timed-steps <n>', 'at least n timed steps per configuration (default 10, as the peer)', int('--timed-steps'))
-  .option('--min-seconds <s>', 'keep timing up to max(n, 50) steps until s seconds have passed (default 3, as the peer)', num('--min-seconds'))
+  .option('--timed-steps <n>', 'at least n timed steps per configuration (default 10, as the peer)', integerFlag('--timed-steps'))
+  .option('--min-seconds <s>', 'keep timing up to max(n, 50) steps until s seconds have passed (default 3, as the peer)', numberFlag('--min-seconds'))
   .option('--peer <path>', 'the peer script (else METALEARN_PEER, else ../shared/peers/torch_meta_bench.py from the repository root)')
   .option('--no-peer', 'do not run the peer')
   .option('--python <path>', 'the peer\'s Python (else METALEARN_PEER_PYTHON, else /usr/bin/python3)')
-  .option('--seed <s>', 'seed of initialisation and synthetic episodes (default 0)', int('--seed'))
-  .option('--workers <n>', 'threads sharing each of our meta-batches, the main one included (default: the number of cores, as the peer uses 2 threads; 1: serial)', int('--workers'))
+  .option('--seed <s>', 'seed of initialisation and synthetic episodes (default 0)', integerFlag('--seed'))
+  .option('--workers <n>', 'threads sharing each of our meta-batches, the main one included (default: the number of cores, as the peer uses 2 threads; 1: serial)', integerFlag('--workers'))
   .addOption(backendOption())
-  .addOption(new Option('--worker <json>', 'internal: time one configuration in this process, print one JSON line').hideHelp().argParser(json('--worker')))
+  .addOption(new Option('--worker <json>', 'internal: time one configuration in this process, print one JSON line').hideHelp().argParser(jsonFlag('--worker')))
   .action(async (opts: Record<string, unknown>) => {
     if (opts['worker'] !== undefined) {
       console.log(JSON.stringify(await runSpeedWorker(opts['worker'])));

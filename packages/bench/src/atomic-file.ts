@@ -3,9 +3,10 @@
  * the target (rename is atomic on POSIX file systems), so a crash leaves either the old file or
  * the new one, never a torn one.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, appendFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync, appendFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { MetaLearnError } from '@metalearn/core';
+import { makeDirectory } from '@metalearn/datasets';
 
 /**
  * Runs a file-system write, turning Node's errors (EISDIR, EACCES, ENOSPC, ...) into a
@@ -34,7 +35,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, what = 
 }
 
 function writeAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirectory(dirname(path));
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
@@ -53,7 +54,7 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
  */
 export function appendJsonLine(path: string, record: unknown, what = 'appendJsonLine'): void {
   writingTo(what, path, () => {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirectory(dirname(path));
     appendFileSync(path, JSON.stringify(record) + '\n', 'utf8');
   });
 }

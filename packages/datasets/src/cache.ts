@@ -17,7 +17,8 @@
  * Writes are atomic: a temporary file in the same directory, then `rename`.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { makeDirectory } from './make-directory.js';
 import { join } from 'node:path';
 import { MetaLearnError } from '@metalearn/core';
 import { CACHE_DIR_ENV } from './data-dir.js';
@@ -230,7 +231,7 @@ export async function cached(options: CacheOptions): Promise<CacheResult> {
   }
   const payload = await options.build();
   try {
-    await mkdir(options.cacheDir, { recursive: true });
+    makeDirectory(options.cacheDir);
   } catch (e) {
     throw new MetaLearnError('invalidArgument', `cached: cannot create the cache directory ${options.cacheDir} (${(e as Error).message}); set ${CACHE_DIR_ENV} to a writable directory or disable the cache`, { cause: e });
   }

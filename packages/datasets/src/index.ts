@@ -1,5 +1,6 @@
 // @metalearn/datasets — public surface (re-exports only).
 export * from './data-dir.js';
+export * from './make-directory.js';
 export * from './cache.js';
 export * from './archive.js';
 export * from './png.js';

@@ -2,11 +2,11 @@
  * `metalearn train`: meta-trains a composed learner on a dataset's training split, with a
  * progress bar, atomic checkpoints every N meta-steps and `--resume`.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError, disposeEpisode, initEngine, type BackendName, type Learner } from '@metalearn/core';
-import { stableStringify } from '@metalearn/datasets';
+import { makeDirectory, stableStringify } from '@metalearn/datasets';
 import { createHostContainer } from '../container.js';
 import { resolveRunConfig, type RunConfig } from '../run-config.js';
 import { createComposedLearner, resolveComposition } from '../compose.js';
@@ -114,7 +114,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   const composition = resumed?.composition ?? resolveComposition(config, task);
   const learner: Learner = createComposedLearner(container, composition, task, config.seed);
   if (resumed) learner.load(resumed.state);
-  writingTo('train: --out', o.out, () => mkdirSync(o.out, { recursive: true }));
+  writingTo('train: --out', o.out, () => makeDirectory(o.out));
   // metrics.jsonl holds exactly the steps up to the checkpoint: lines logged after it (a run killed
   // between checkpoints) or by a run that never reached one are dropped, and re-logged on the way.
   keepMetricsUpTo(join(o.out, 'metrics.jsonl'), startStep);

@@ -1,0 +1,42 @@
+// makeDirectory: creates missing parents one level at a time, leaves a folder as it is, and fails
+// at once with the file system's error (Node's recursive mkdir loops forever under /proc; the
+// whole-command check of that is packages/bench/test/out-under-proc.test.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeDirectory } from '@metalearn/datasets';
+import { tempDir } from './fixtures.js';
+
+test('makeDirectory creates every missing parent and is a no-op on an existing folder', () => {
+  const root = tempDir('mkdir');
+  try {
+    const deep = join(root, 'a', 'b', 'c');
+    makeDirectory(deep);
+    assert.ok(statSync(deep).isDirectory());
+    writeFileSync(join(deep, 'keep.txt'), 'x');
+    makeDirectory(deep);
+    makeDirectory(join(root, 'a'));
+    assert.ok(existsSync(join(deep, 'keep.txt')), 'an existing folder and its files are left alone');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('makeDirectory: a file on the path is ENOTDIR naming the folder and the file; nothing is created', () => {
+  const root = tempDir('mkdir-file');
+  try {
+    const file = join(root, 'f.txt');
+    writeFileSync(file, 'x');
+    for (const target of [file, join(file, 'sub', 'dir')]) {
+      assert.throws(() => makeDirectory(target), (e) => (e as NodeJS.ErrnoException).code === 'ENOTDIR' && (e as Error).message.includes(`'${file}' is a file`));
+    }
+    assert.ok(statSync(file).isFile());
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('makeDirectory under /proc fails at once with ENOENT', { skip: !existsSync('/proc/self') && 'no procfs on this system' }, () => {
+  assert.throws(() => makeDirectory('/proc/metalearn-no-such/dir'), (e) => (e as NodeJS.ErrnoException).code === 'ENOENT' && /mkdir '\/proc\/metalearn-no-such'/.test((e as Error).message));
+});

@@ -25,7 +25,8 @@ function statOrNothing(path: string): Stats | undefined {
  * file system's own error for the folder it could not create (e.g. ENOENT under `/proc`, EACCES,
  * ENOTDIR when an ancestor is a file), raised at once, never a retry loop.
  * @param path - the folder, absolute or relative to the working directory.
- * @throws Error with Node's `code` (`ENOENT`, `EACCES`, `ENOTDIR`, `EROFS`, ...) naming the folder.
+ * @throws Error with Node's `code` naming the folder: `EEXIST` when `path` is a file, `ENOTDIR`
+ *   when an ancestor is, `ENOENT` (e.g. under `/proc`), `EACCES`, `EROFS`, ...
  */
 export function makeDirectory(path: string): void {
   const missing: string[] = [];
@@ -34,7 +35,10 @@ export function makeDirectory(path: string): void {
     const st = statOrNothing(at);
     if (st !== undefined) {
       if (!st.isDirectory()) {
-        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${missing[missing.length - 1] ?? at}' ('${at}' is a file)`), { code: 'ENOTDIR' });
+        // As mkdir(2): the folder itself is a file, EEXIST; an ancestor is a file, ENOTDIR.
+        const child = missing[missing.length - 1];
+        if (child === undefined) throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${at}' (a file, not a folder)`), { code: 'EEXIST' });
+        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${child}' ('${at}' is a file)`), { code: 'ENOTDIR' });
       }
       break;
     }

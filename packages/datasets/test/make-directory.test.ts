@@ -23,14 +23,13 @@ test('makeDirectory creates every missing parent and is a no-op on an existing f
   }
 });
 
-test('makeDirectory: a file on the path is ENOTDIR naming the folder and the file; nothing is created', () => {
+test('makeDirectory: a file at the path is EEXIST, a file on the path ENOTDIR naming it (as mkdir(2)); the file is untouched', () => {
   const root = tempDir('mkdir-file');
   try {
     const file = join(root, 'f.txt');
     writeFileSync(file, 'x');
-    for (const target of [file, join(file, 'sub', 'dir')]) {
-      assert.throws(() => makeDirectory(target), (e) => (e as NodeJS.ErrnoException).code === 'ENOTDIR' && (e as Error).message.includes(`'${file}' is a file`));
-    }
+    assert.throws(() => makeDirectory(file), (e) => (e as NodeJS.ErrnoException).code === 'EEXIST' && (e as Error).message.startsWith(`EEXIST: file already exists, mkdir '${file}'`));
+    assert.throws(() => makeDirectory(join(file, 'sub', 'dir')), (e) => (e as NodeJS.ErrnoException).code === 'ENOTDIR' && (e as Error).message.includes(`mkdir '${join(file, 'sub')}' ('${file}' is a file)`));
     assert.ok(statSync(file).isFile());
   } finally {
     rmSync(root, { recursive: true, force: true });

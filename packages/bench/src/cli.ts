@@ -158,6 +158,7 @@ program
   .option('--query-shots <q>', 'query examples per class (default: as trained)', integerFlag('--query-shots'))
   .option('--solver <name>', 'evaluate with another registered inner solver (the trained backbone and head are transplanted), e.g. ridge')
   .option('--solver-options <json>', 'options of --solver as JSON', jsonFlag('--solver-options'))
+  .option('--learner-options <json>', "outer-rule options on top of the run's, as JSON, e.g. '{\"transductive\":true}' for Reptile", jsonFlag('--learner-options'))
   .option('--results <file>', 'append the record to this JSON Lines file (e.g. bench/results/omniglot.jsonl)')
   .option('--plugin <module...>', "third-party plug-in modules to load instead of the run's recorded ones (e.g. a module that moved; add the run's own when --solver needs another)")
   .addOption(dataDirOption())
@@ -177,6 +178,7 @@ program
       ...(opts['queryShots'] !== undefined ? { queryShots: opts['queryShots'] as number } : {}),
       ...(Array.isArray(opts['plugin']) ? { plugins: opts['plugin'] as string[] } : {}),
       ...(opts['solverOptions'] ? { solverOptions: opts['solverOptions'] as Record<string, unknown> } : {}),
+      ...(opts['learnerOptions'] ? { learnerOptions: opts['learnerOptions'] as Record<string, unknown> } : {}),
       ...(opts['split'] ? { split: opts['split'] as string } : {}),
       ...(opts['results'] ? { results: opts['results'] as string } : {}),
       ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),

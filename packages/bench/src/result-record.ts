@@ -36,6 +36,8 @@ export interface ResultRecord {
   readonly trainSolver?: string;
   /** The solver options of the evaluation when `--solver-options` changed them (the run's own otherwise). */
   readonly solverOptions?: Readonly<Record<string, unknown>>;
+  /** The outer rule's options of the evaluation when `--learner-options` changed them (the run's own otherwise). */
+  readonly learnerOptions?: Readonly<Record<string, unknown>>;
   /** The episode shape the run was meta-trained on (may differ from `ways`/`shots`). */
   readonly trainWays: number;
   readonly trainShots: number;

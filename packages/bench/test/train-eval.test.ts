@@ -130,7 +130,7 @@ test('train/eval: bad input is a MetaLearnError naming the field, and nothing is
   });
 });
 
-test("eval: an outer rule's own evalInnerSteps (Reptile's learner options) is the default at test time, not the CLI's", async () => {
+test("eval: an outer rule's own evalInnerSteps (Reptile's learner options) is the default at test time, not the CLI's; --learner-options overrides the run's", async () => {
   await inTempDir('metalearn-eval-reptile-', async (dir) => {
     const run = join(dir, 'run');
     const config = { dataset: 'sinusoid', learner: 'reptile', metaSteps: 3, metaBatch: 2, checkpointEvery: 3, logEvery: 1, seed: 1, workers: 1, learnerOptions: { outerLr: 0.1, innerOptimizer: 'sgd', innerLr: 0.02, innerSteps: 2, evalInnerSteps: 7 } };
@@ -141,6 +141,12 @@ test("eval: an outer rule's own evalInnerSteps (Reptile's learner options) is th
     const k1 = await runEval({ ...common, innerSteps: 1 });
     assert.equal(k1.innerStepsTest, 1, '--inner-steps wins');
     assert.notEqual(k1.mean, byDefault.mean, '1 and 7 steps give different MSEs');
+    // --learner-options sets outer-rule options on top of the run's, and is recorded.
+    const faster = await runEval({ ...common, learnerOptions: { innerLr: 0.05 } });
+    assert.notEqual(faster.mean, byDefault.mean, 'another inner learning rate, another MSE');
+    assert.deepEqual([faster.learnerOptions?.['innerLr'], faster.learnerOptions?.['evalInnerSteps'], faster.learnerOptions?.['outerLr']], [0.05, 7, 0.1]);
+    assert.equal(byDefault.learnerOptions, undefined, 'not recorded when not given');
+    await assert.rejects(runEval({ ...common, learnerOptions: { bogus: 1 } }), (e) => MetaLearnError.is(e, 'invalidArgument') && /bogus/.test((e as Error).message));
   });
 });
 

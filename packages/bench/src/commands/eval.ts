@@ -54,6 +54,11 @@ export interface EvalOptions {
   readonly solver?: string;
   readonly solverOptions?: Readonly<Record<string, unknown>>;
   /**
+   * Options of the run's outer rule (learner) set on top of its own for evaluation, e.g. Reptile's
+   * `{ "transductive": true }` or `{ "evalInnerBatchSize": 10 }`; validated by the learner; recorded.
+   */
+  readonly learnerOptions?: Readonly<Record<string, unknown>>;
+  /**
    * Test episodes of another shape than the run trained on (e.g. trained 5-way 1-shot, tested
    * 5-way 5-shot). With other `ways`, only the backbone is transplanted: the head is re-initialised
    * for the new number of classes (a closed-form head does not use it; a gradient solver adapts it).
@@ -129,8 +134,9 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const otherSolver = o.solver !== undefined && o.solver !== ckpt.composition.solver;
   const swapped = otherSolver || reshaped;
   // Another solver gets only the options given; the run's own solver gets its options with the given ones on top.
-  const evaluated = otherSolver ? { ...ckpt.composition, solver: o.solver!, solverOptions: o.solverOptions ?? {} }
-    : o.solverOptions !== undefined ? { ...ckpt.composition, solverOptions: { ...ckpt.composition.solverOptions, ...o.solverOptions } } : ckpt.composition;
+  const withLearnerOptions = o.learnerOptions !== undefined ? { ...ckpt.composition, learnerOptions: { ...ckpt.composition.learnerOptions, ...o.learnerOptions } } : ckpt.composition;
+  const evaluated = otherSolver ? { ...withLearnerOptions, solver: o.solver!, solverOptions: o.solverOptions ?? {} }
+    : o.solverOptions !== undefined ? { ...withLearnerOptions, solverOptions: { ...ckpt.composition.solverOptions, ...o.solverOptions } } : withLearnerOptions;
   const usesSteps = 'evalInnerSteps' in evaluated.solverOptions || 'innerSteps' in evaluated.solverOptions;
   const learnerSteps = !usesSteps && 'evalInnerSteps' in evaluated.learnerOptions; // an outer rule with its own inner loop (Reptile)
   const innerStepsTest = o.innerSteps
@@ -188,6 +194,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     solver: composition.solver,
     ...(otherSolver ? { trainSolver: ckpt.composition.solver } : {}),
     ...(evaluated.solverOptions !== ckpt.composition.solverOptions ? { solverOptions: composition.solverOptions } : {}),
+    ...(o.learnerOptions !== undefined ? { learnerOptions: composition.learnerOptions } : {}),
     trainWays: ckpt.config.ways,
     trainShots: ckpt.config.shots,
     outerRule: ckpt.composition.outerRule,

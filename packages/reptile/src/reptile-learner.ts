@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   validateLearnerParts,
   MetaLearnError, adam, assignSnapshot, checkCheckpointTensors, checkMetaGradientParts, checkSnapshot, constantSchedule, createRng, deriveSeed,
-  disposeParams, initModel, meanMetaGradient, paramNames, partsMetrics, readParamArrays, resolveMetaGradientCall, serialiseTensor, sgd,
+  disposeParams, initModel, meanMetaGradient, paramNames, partsMetrics, readParamArrays, resolveMetaGradientCall, serialiseTensor, sgd, splitStepMethods,
   takeSnapshot, taskLoss, validateEpisode, validateLabelledSet, validateTaskSpec,
   type Adaptation, type Backbone, type Episode, type EpisodeScore, type Head, type LabelledSet, type Learner, type LearnerState,
   type LrSchedule, type MetaBatch, type MetaGradient, type MetaGradientOptions, type MetaTrainMetrics, type OuterOptimizer, type Params,
@@ -189,20 +189,7 @@ export function createReptileLearner(options: CreateReptileLearnerOptions): Lear
       return Object.freeze(thetaView());
     },
 
-    metaTrainStep(tasks: MetaBatch): MetaTrainMetrics {
-      alive('metaTrainStep');
-      return applyParts([computeMetaGradient(tasks, { caller: 'metaTrainStep' })], 'metaTrainStep');
-    },
-
-    metaGradient(tasks: MetaBatch, options?: MetaGradientOptions): MetaGradient {
-      alive(options?.caller ?? 'metaGradient');
-      return computeMetaGradient(tasks, options);
-    },
-
-    applyMetaGradient(parts: readonly MetaGradient[]): MetaTrainMetrics {
-      alive('applyMetaGradient');
-      return applyParts(parts, 'applyMetaGradient');
-    },
+    ...splitStepMethods(alive, computeMetaGradient, applyParts),
 
     exportParams(): ParamSnapshot {
       alive('exportParams');

@@ -22,7 +22,7 @@ import type { OptimizerState, OptimizerUpdate, OuterOptimizer } from '../optim/t
 import { checkCheckpointTensors, serialiseTensor, type SerialTensor } from './checkpoint.js';
 import { countHits, metaObjective } from './objective.js';
 import { taskBatchable } from './task-batch.js';
-import { checkMetaGradientParts, meanMetaGradient, partsMetrics, readParamArrays, resolveMetaGradientCall, type ParamShapes } from './meta-gradient.js';
+import { checkMetaGradientParts, meanMetaGradient, partsMetrics, readParamArrays, resolveMetaGradientCall, splitStepMethods, type ParamShapes } from './meta-gradient.js';
 import { parseOuterLoopOptions, type OuterLoopOptions } from './options.js';
 import { assignSnapshot, checkSnapshot, takeSnapshot } from './param-snapshot.js';
 import { checkPart, validateEpisode, validateLabelledSet, validateLearnerParts, validateTaskSpec } from './validate.js';
@@ -203,20 +203,7 @@ export function createLearner(options: CreateLearnerOptions): Learner {
       return Object.freeze(paramsView());
     },
 
-    metaTrainStep(tasks: MetaBatch): MetaTrainMetrics {
-      alive('metaTrainStep');
-      return applyParts([computeMetaGradient(tasks, { caller: 'metaTrainStep' })], 'metaTrainStep');
-    },
-
-    metaGradient(tasks: MetaBatch, options?: MetaGradientOptions): MetaGradient {
-      alive(options?.caller ?? 'metaGradient');
-      return computeMetaGradient(tasks, options);
-    },
-
-    applyMetaGradient(parts: readonly MetaGradient[]): MetaTrainMetrics {
-      alive('applyMetaGradient');
-      return applyParts(parts, 'applyMetaGradient');
-    },
+    ...splitStepMethods(alive, computeMetaGradient, applyParts),
 
     exportParams(): ParamSnapshot {
       alive('exportParams');

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MetaBatch } from '../episode.js';
 import { MetaLearnError } from '../errors.js';
 import type { TaskSpec } from '../inner-solver.js';
-import type { MetaGradient, MetaGradientOptions, MetaTrainMetrics } from '../learner.js';
+import type { Learner, MetaGradient, MetaGradientOptions, MetaTrainMetrics } from '../learner.js';
 import type { Params } from '../params.js';
 import { validateEpisode } from './validate.js';
 
@@ -127,4 +127,38 @@ export function partsMetrics(parts: readonly MetaGradient[], step: number, kind:
 
 function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** The three methods of {@link Learner} that a split meta-step gives (see {@link splitStepMethods}). */
+export type SplitStepMethods = Pick<Learner, 'metaTrainStep' | 'metaGradient' | 'applyMetaGradient'>;
+
+/**
+ * The split meta-step's methods of an outer rule from its two halves, each first checking that
+ * the learner is alive: `metaGradient(tasks, options)` is `compute`, `applyMetaGradient(parts)` is
+ * `apply(parts, 'applyMetaGradient')`, and `metaTrainStep(tasks)` is
+ * `apply([compute(tasks, { caller: 'metaTrainStep' })], 'metaTrainStep')`.
+ * @param alive - throws when the learner was disposed, naming the method.
+ * @param compute - one part: the tasks' summed contributions (validated, named by `options.caller`).
+ * @param apply - checks the parts, updates the meta-parameters, advances the step; `fn` names the caller.
+ * @returns the three methods, to spread into the learner object.
+ */
+export function splitStepMethods(
+  alive: (fn: string) => void,
+  compute: (tasks: MetaBatch, options?: MetaGradientOptions) => MetaGradient,
+  apply: (parts: readonly MetaGradient[], fn: string) => MetaTrainMetrics,
+): SplitStepMethods {
+  return {
+    metaTrainStep(tasks: MetaBatch): MetaTrainMetrics {
+      alive('metaTrainStep');
+      return apply([compute(tasks, { caller: 'metaTrainStep' })], 'metaTrainStep');
+    },
+    metaGradient(tasks: MetaBatch, options?: MetaGradientOptions): MetaGradient {
+      alive(options?.caller ?? 'metaGradient');
+      return compute(tasks, options);
+    },
+    applyMetaGradient(parts: readonly MetaGradient[]): MetaTrainMetrics {
+      alive('applyMetaGradient');
+      return apply(parts, 'applyMetaGradient');
+    },
+  };
 }

@@ -6,7 +6,7 @@
  * Node 18 to 22).
  */
 import { mkdirSync, statSync, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 
 /** `stat`, or `undefined` when nothing is there (ENOENT, or ENOTDIR: an ancestor is a file). */
 function statOrNothing(path: string): Stats | undefined {
@@ -24,13 +24,17 @@ function statOrNothing(path: string): Stats | undefined {
  * nearest existing ancestor down; an existing folder is left as it is. Every failure is the
  * file system's own error for the folder it could not create (e.g. ENOENT under `/proc`, EACCES,
  * ENOTDIR when an ancestor is a file), raised at once, never a retry loop.
- * @param path - the folder, absolute or relative to the working directory.
+ * @param path - the folder, absolute or relative to the working directory (walked up with
+ *   `dirname` as given, so `link/../x` is `x` beside the link's target, as `mkdir -p`).
  * @throws Error with Node's `code` naming the folder: `EEXIST` when `path` is a file, `ENOTDIR`
- *   when an ancestor is, `ENOENT` (e.g. under `/proc`), `EACCES`, `EROFS`, ...
+ *   when an ancestor is, `ENOENT` for `''` or under `/proc`, `EACCES`, `EROFS`, ...
  */
 export function makeDirectory(path: string): void {
+  // As mkdir(2): an empty path names no folder.
+  if (path === '') throw Object.assign(new Error("ENOENT: no such file or directory, mkdir ''"), { code: 'ENOENT' });
+  // The path as given, not resolved: the kernel follows symbolic links before '..', as mkdir -p.
   const missing: string[] = [];
-  let at = resolve(path);
+  let at = path;
   for (;;) {
     const st = statOrNothing(at);
     if (st !== undefined) {

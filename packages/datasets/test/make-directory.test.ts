@@ -3,7 +3,7 @@
 // whole-command check of that is packages/bench/test/out-under-proc.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDirectory } from '@metalearn/datasets';
 import { tempDir } from './fixtures.js';
@@ -38,4 +38,18 @@ test('makeDirectory: a file at the path is EEXIST, a file on the path ENOTDIR na
 
 test('makeDirectory under /proc fails at once with ENOENT', { skip: !existsSync('/proc/self') && 'no procfs on this system' }, () => {
   assert.throws(() => makeDirectory('/proc/metalearn-no-such/dir'), (e) => (e as NodeJS.ErrnoException).code === 'ENOENT' && /mkdir '\/proc\/metalearn-no-such'/.test((e as Error).message));
+});
+
+test("makeDirectory walks the path as given: 'link/../x' is created beside the link's target (as mkdir -p), and '' is ENOENT", () => {
+  const root = tempDir('mkdir-link');
+  try {
+    mkdirSync(join(root, 'elsewhere', 'dir'), { recursive: true });
+    symlinkSync(join(root, 'elsewhere', 'dir'), join(root, 'link'));
+    makeDirectory(`${root}/link/../x/y`); // not join(): it would fold 'link/..' away
+    assert.ok(statSync(join(root, 'elsewhere', 'x', 'y')).isDirectory(), "the kernel resolves the link before '..'");
+    assert.ok(!existsSync(join(root, 'x')), 'not beside the link');
+    assert.throws(() => makeDirectory(''), (e) => (e as NodeJS.ErrnoException).code === 'ENOENT');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -17,8 +17,9 @@ export interface ImplicitGradientOptions {
    * `μ >= 0` (default 0): Tikhonov damping of the linear system, which becomes
    * `((1 + μ) I + H/(λ + δ)) g = ∇_phi L_query`. The official code's `--cg_damping` (1 in its Omniglot
    * command), which its `matrix_evaluator` receives as `regu_coef`. With `μ = δ = 0` the system is the
-   * paper's eq. 6. Damping keeps the operator positive definite where `H` has eigenvalues below `-λ`
-   * (a non-convex support loss far from a minimum), where undamped CG can diverge.
+   * paper's eq. 6. The operator is positive definite while `λ_min(H) > -(1 + μ)(λ + δ)` (undamped:
+   * `> -λ`); along a direction of non-positive curvature CG stops and returns its iterate. Damping
+   * also scales the solution by about `1/(1 + μ)`: `cgSteps: 0` gives `∇_phi L_query / (1 + μ)`.
    */
   readonly cgDamping?: number;
   /**

@@ -29,7 +29,8 @@ export type ImplicitTaskGradientOptions = Omit<ImplicitGradientOptions, 'onCgSto
  * For a downstream loss `Σ_t L_query,t(phi_t)` the backward pass gives
  * `dL/dtheta = Σ_t (I + H_t/λ)⁻¹ ∇_phi L_query,t(phi*_t)`, `H_t = ∇²L_t(phi*_t)`: the sum over
  * tasks of what {@link implicitFastWeights} gives each task alone (theta is shared, so its
- * gradient sums over the tasks). The `T` systems `(I + H_t/λ) g_t = dy_t` are solved together by
+ * gradient sums over the tasks). The `T` systems `(I + H_t/λ) g_t = dy_t` (damped with
+ * `cgDamping`, `lambdaDamping`: `((1 + μ) I + H_t/(λ + δ)) g_t = dy_t`) are solved together by
  * {@link solveImplicitTasks}: `cgSteps` iterations, each one batched HVP of `Σ_t L_t` (exact or
  * finite-difference, per-task probe) and per-task CG scalars `[T, 1]` on the device — no host read.
  *
@@ -47,7 +48,7 @@ export type ImplicitTaskGradientOptions = Omit<ImplicitGradientOptions, 'onCgSto
  *   saved with the op (cloned, freed after the backward pass), so the caller may free them after
  *   the forward pass.
  * @param tasks - `T >= 1`.
- * @param options - `lambda`, `cgSteps`, `cgTol`, `hvp`, `fdStep`, `fdScheme`.
+ * @param options - `lambda`, `cgSteps`, `cgDamping`, `lambdaDamping`, `cgTol`, `hvp`, `fdStep`, `fdScheme`.
  * @returns `phi`, per-task tensors `[T, ...shape]` with the values of `phiStar`; the caller owns them.
  * @throws MetaLearnError `invalidArgument` on an option out of range (or an `onCgStop`) or a bad
  *   `tasks`; `shapeMismatch` when `phiStar` does not have `theta`'s names with shapes `[T, ...shape]`.
@@ -87,7 +88,7 @@ export function implicitTaskFastWeights(
   return phi;
 }
 
-/** `Σ_t (I + H_t/λ)⁻¹ dy_t` as one gradient tensor per name of the layout (the customGrad's backward). */
+/** `Σ_t (I + H_t/λ)⁻¹ dy_t` (or the damped system's solution) as one gradient tensor per name of the layout (the customGrad's backward). */
 function taskMetaGradient(dy: tf.Tensor, phiFlat: tf.Tensor, supportLoss: (phi: Params) => tf.Scalar, layout: FlatLayout, o: ImplicitTaskGradientOptions): tf.Tensor[] {
   return withoutTape(() => tf.tidy(() => {
     const loss = (x: tf.Tensor): tf.Scalar => supportLoss(unflattenTaskParams(x, layout));

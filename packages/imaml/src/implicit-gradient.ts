@@ -26,6 +26,9 @@ import type { ParamsLoss } from './proximal.js';
  * or finite-difference with the probe computed on the device: no host read per product).
  * `I + H/λ` is positive definite when the smallest eigenvalue of `H` exceeds `-λ`; otherwise CG
  * stops at the first direction of non-positive curvature (reported through `onCgStop`).
+ * Damping (`cgDamping` μ, `lambdaDamping` δ, both default 0) solves
+ * `((1 + μ) I + H/(λ + δ)) g = ∇_phi L_query` instead (the official code's system): no longer the
+ * exact derivative of `phi*`, but positive definite for `λ_min(H) > -(1 + μ)(λ + δ)`.
  *
  * Mechanism: `theta`'s tensors enter one `tf.customGrad` op whose forward returns `vec(phiStar)`
  * (`[P]`, names in sorted order) and whose gradient runs the CG solve off every tape
@@ -38,7 +41,7 @@ import type { ParamsLoss } from './proximal.js';
  * @param phiStar - the approximate inner solution: the names and shapes of `theta` (a constant:
  *   computed off the tape, e.g. by `solveProximal`); not disposed.
  * @param supportLoss - `L_support(phi)`, the loss whose Hessian enters the solve.
- * @param options - `lambda`, `cgSteps`, `cgTol`, `hvp`, `fdStep`, `fdScheme`, `onCgStop`.
+ * @param options - `lambda`, `cgSteps`, `cgDamping`, `lambdaDamping`, `cgTol`, `hvp`, `fdStep`, `fdScheme`, `onCgStop`.
  * @returns `phi`: the values of `phiStar`, a map with the names of `theta`; the caller owns it.
  * @throws MetaLearnError `invalidArgument` / `shapeMismatch` when `phiStar` does not match `theta`
  *   or an option is out of range.

@@ -16,9 +16,10 @@ import { taskHvpOperator, type TaskBatchedLoss } from './task-hvp.js';
  * task `t`'s support loss at its inner solution (the rows of `phiFlat`); `μ = cgDamping` and
  * `δ = lambdaDamping` (both default 0: the paper's `(I + H_t/λ)⁻¹ dy_t`).
  *
- * The operator `v ↦ (1 + μ) v + [H_t v_t]_t / (λ + δ)` ({@link taskHvpOperator}: one batched exact or
- * finite-difference HVP of `J = Σ_t L_t` for every task, no host read) is inverted by conjugate
- * gradients, `cgSteps` iterations at most:
+ * Solved as `g_t = (I + H_t/λ')⁻¹ dy_t / (1 + μ)`, `λ' = (1 + μ)(λ + δ)` (the same system divided by
+ * `1 + μ`, with the same relative residual): the operator `v ↦ v + [H_t v_t]_t / λ'`
+ * ({@link taskHvpOperator}: one batched exact or finite-difference HVP of `J = Σ_t L_t` for every
+ * task, no host read) is inverted by conjugate gradients, `cgSteps` iterations at most:
  * - `T > 1`: {@link conjugateGradientTasks}, per-task scalars `[T, 1]` on the device, no host
  *   read (stopped tasks are masked, every iteration runs);
  * - `T = 1`: the host-side {@link conjugateGradient}, which reads its two scalars per iteration
@@ -26,7 +27,9 @@ import { taskHvpOperator, type TaskBatchedLoss } from './task-hvp.js';
  *   cpu and wasm backends that is cheaper for one task than the device-side masks (measured:
  *   a 25-task per-task loop of 5 CG steps, wasm 259 vs 409 ms, cpu 470 vs 739 ms best of 8).
  * Both give the same `g` to float32 rounding (per row, bitwise in the tests). `cgSteps = 0` gives
- * `g = dy` (the first-order approximation `(I + H/λ)⁻¹ ≈ I`, as the official code's `cg_steps <= 1`).
+ * `g = dy / (1 + μ)` (the first-order approximation, `H` left out; `g = dy` undamped, as the
+ * official code's `cg_steps <= 1`), and so does a CG stop at non-positive curvature on its first
+ * iteration.
  *
  * Call it off every tape (`withoutTape`): the result is a constant.
  * @param dy - float32 `[T, P]`, `∇_phi L_query` per task.
@@ -39,7 +42,13 @@ import { taskHvpOperator, type TaskBatchedLoss } from './task-hvp.js';
  *   Algorithm 2; the damping as the official code's `matrix_evaluator` (aravindr93/imaml_dev).
  */
 export function solveImplicitTasks(dy: tf.Tensor, phiFlat: tf.Tensor, loss: TaskBatchedLoss, o: ImplicitGradientOptions): tf.Tensor {
-  if (o.cgSteps === 0) return tf.clone(dy);
+  // ((1 + μ) I + H/(λ + δ)) g = dy  ⇔  (I + H/λ') g' = dy with λ' = (1 + μ)(λ + δ), g = g'/(1 + μ):
+  // CG runs on the second form, so that its stops (cgSteps 0, non-positive curvature at the first
+  // iteration: x = b, the solution for the identity) give dy/(1 + μ), the damped system without H.
+  const scale = 1 + (o.cgDamping ?? 0);
+  const curvature = scale * (o.lambda + (o.lambdaDamping ?? 0));
+  const unscale = (g: tf.Tensor): tf.Tensor => (scale === 1 ? g : tf.div(g, scale));
+  if (o.cgSteps === 0) return tf.tidy(() => unscale(tf.clone(dy)));
   const tasks = dy.shape[0]!;
   if (o.onCgStop !== undefined && tasks !== 1) {
     throw new MetaLearnError('invalidArgument', `solveImplicitTasks: options.onCgStop reports one CG solve; it needs T = 1, got T = ${tasks}`);
@@ -48,10 +57,8 @@ export function solveImplicitTasks(dy: tf.Tensor, phiFlat: tf.Tensor, loss: Task
     const hvp = taskHvpOperator(loss, phiFlat, {
       mode: o.hvp ?? 'exact', ...(o.fdStep !== undefined && { fdStep: o.fdStep }), ...(o.fdScheme !== undefined && { fdScheme: o.fdScheme }),
     });
-    const identity = 1 + (o.cgDamping ?? 0);
-    const curvature = o.lambda + (o.lambdaDamping ?? 0);
-    const matvec = (v: tf.Tensor): tf.Tensor => tf.tidy(() => tf.add(identity === 1 ? v : tf.mul(v, identity), tf.div(hvp(v), curvature)));
+    const matvec = (v: tf.Tensor): tf.Tensor => tf.tidy(() => tf.add(v, tf.div(hvp(v), curvature)));
     const cg = { maxIters: o.cgSteps, ...(o.cgTol !== undefined && { tol: o.cgTol }) };
-    return tasks === 1 ? conjugateGradient(matvec, dy, { ...cg, ...(o.onCgStop !== undefined && { onStop: o.onCgStop }) }) : conjugateGradientTasks(matvec, dy, cg);
+    return unscale(tasks === 1 ? conjugateGradient(matvec, dy, { ...cg, ...(o.onCgStop !== undefined && { onStop: o.onCgStop }) }) : conjugateGradientTasks(matvec, dy, cg));
   });
 }

@@ -22,7 +22,8 @@ import type { InnerOptimizerName } from './proximal.js';
  *   linear system `((1 + μ) I + H/(λ + δ)) g = ∇_phi L_query` (0 and 0: the paper's eq. 6). The
  *   official code's Omniglot command runs `μ = 1` (`--cg_damping 1`) and `δ = 10` (its
  *   `lam_damping`); see {@link ImplicitGradientOptions}. `δ` decouples the curvature weight of the
- *   backward pass from the inner problem's `λ`.
+ *   backward pass from the inner problem's `λ`; `μ` scales the meta-gradient by about `1/(1 + μ)`
+ *   (`cgSteps: 0` gives `∇_phi L_query / (1 + μ)`).
  * - `cgTol` (default 1e-6): CG's relative residual tolerance, per task (task by task CG stops
  *   there; task-batched, a task whose residual reaches it keeps its solution while the others go on).
  * - `hvp` (default `'exact'`): Hessian-vector products by double backward, or `'finiteDifference'`

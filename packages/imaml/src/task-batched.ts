@@ -27,7 +27,8 @@ const CALLER = 'implicit solver.adaptTasks';
  * own inner loop. Context: batch statistics (`training: true`), one context for every step, as `adapt`.
  *
  * Meta-gradient (`metaTraining: true`): {@link implicitTaskFastWeights}, so the gradient of the
- * summed query losses w.r.t. theta is `Σ_t (I + H_t/λ)⁻¹ ∇L_query,t(phi*_t)`, every task's CG
+ * summed query losses w.r.t. theta is `Σ_t (I + H_t/λ)⁻¹ ∇L_query,t(phi*_t)` (damped:
+ * `((1 + μ) I + H_t/(λ + δ))⁻¹`, see `cgDamping`), every task's CG
  * (`cgSteps`, `cgTol`) run together on batched HVPs (`hvp`: exact, or finite difference with a
  * per-task probe `fdStep / ||v_t||`) with per-task scalars and no host read. At evaluation the
  * fast weights are `phi*` itself (`evalInnerSteps` steps).

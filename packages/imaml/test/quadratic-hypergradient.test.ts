@@ -156,6 +156,14 @@ test('damped (cgDamping μ, lambdaDamping δ): the meta-gradient solves ((1 + μ
       assert.ok(batchedErr < 1e-4, `${backend} ${JSON.stringify(damping)}: task-batched meta-gradient relative error ${batchedErr}`);
       t.diagnostic(`${backend} μ ${damping.mu}, δ ${damping.delta}: relative error per task ${err.toExponential(2)}, task-batched ${batchedErr.toExponential(2)}`);
     }
+    // Without CG steps (H left out) the damped system gives ∇L_query / (1 + μ): half of the undamped one for μ = 1.
+    const firstOrder = (extra: object) => tf.tidy(() => {
+      const solver = createImplicitSolver({ lambda: LAMBDA, ...INNER, cgSteps: 0, ...extra });
+      return flatValues(metaValueAndGrads((m) => solverMetaLoss({ solver, backbone, head, task, support: episodes[0]!.support, query: episodes[0]!.query }, m), meta).grads);
+    });
+    const plain = firstOrder({});
+    const halved = firstOrder({ cgDamping: 1, lambdaDamping: 10 });
+    assert.deepEqual(halved, plain.map((g) => g / 2), `${backend}: cgSteps 0 with μ = 1 halves the first-order meta-gradient`);
     assert.equal(tf.memory().numTensors, start, `${backend}: no tensor leaked`);
     disposeParams(theta);
     episodes.forEach(disposeEpisode);

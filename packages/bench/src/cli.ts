@@ -148,11 +148,11 @@ program
   .description('evaluate a trained run on fixed seeded test episodes (mean and 95% interval), or on the 20 one-shot runs')
   .requiredOption('--run <dir>', 'run folder written by train')
   .option('--episodes <n>', 'test episodes (default 600)', integerFlag('--episodes'))
-  .option('--eval-seed <s>', 'seed of the test episodes', integerFlag('--eval-seed'), 1)
+  .option('--eval-seed <s>', 'seed of the test episodes (default 1)', integerFlag('--eval-seed'))
   .option('--inner-steps <k>', 'inner steps at test time (default: the run\'s evalInnerSteps)', integerFlag('--inner-steps'))
   .option('--split <name>', 'test split (default: omniglot Vinyals test)')
   .addOption(new Option('--norm <mode>', 'batch norm over the query set: transductive (one batch) or per-example').choices(['transductive', 'per-example']).default('transductive'))
-  .option('--one-shot-runs', 'evaluate on the 20 Omniglot one-shot runs (error rate; not with --episodes, --split, --ways, --shots, --query-shots)')
+  .option('--one-shot-runs', 'evaluate on the 20 Omniglot one-shot runs (error rate; not with --episodes, --eval-seed, --split, --ways, --shots, --query-shots)')
   .option('--ways <n>', 'test N-way episodes (default: as trained; other ways transplant the backbone, and the solver\'s meta-parameters whose shapes do not depend on the ways, under a fresh head)', integerFlag('--ways'))
   .option('--shots <k>', 'test K-shot episodes (default: as trained)', integerFlag('--shots'))
   .option('--query-shots <q>', 'query examples per class (default: as trained)', integerFlag('--query-shots'))
@@ -167,7 +167,7 @@ program
     await runEval({
       run: opts['run'] as string,
       ...(opts['episodes'] !== undefined ? { episodes: opts['episodes'] as number } : {}),
-      evalSeed: opts['evalSeed'] as number,
+      ...(opts['evalSeed'] !== undefined ? { evalSeed: opts['evalSeed'] as number } : {}),
       norm: opts['norm'] as NormMode,
       oneShotRuns: opts['oneShotRuns'] === true,
       command: commandLine(),

@@ -17,7 +17,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function numberFlag(name: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!DECIMAL.test(v) || !Number.isFinite(n)) throw new MetaLearnError('invalidArgument', `${name} must be a decimal number, got '${v}'`);
+    if (!DECIMAL.test(v) || !Number.isFinite(n)) throw new MetaLearnError('invalidArgument', `${name} must be a finite decimal number, got '${v}'`);
     return n;
   };
 }
@@ -31,7 +31,7 @@ export function numberFlag(name: string): (v: string) => number {
 export function integerFlag(name: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!DECIMAL.test(v) || !Number.isSafeInteger(n)) throw new MetaLearnError('invalidArgument', `${name} must be an integer, got '${v}'`);
+    if (!DECIMAL.test(v) || !Number.isSafeInteger(n)) throw new MetaLearnError('invalidArgument', `${name} must be an integer in decimal notation, of magnitude at most 2^53 - 1, got '${v}'`);
     return n;
   };
 }

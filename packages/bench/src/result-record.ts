@@ -27,6 +27,11 @@ export interface ResultRecord {
   readonly seed: number;
   /** Seed of the test episodes. */
   readonly evalSeed: number;
+  /**
+   * How the query set was predicted: `'transductive'` (one batch), `'per-example'`, or
+   * `'with-support'` (each example batched with the support set: `Learner.queryProtocol`, e.g.
+   * Reptile's default `transductive: false`).
+   */
   readonly normMode: string;
   readonly backend: string;
   readonly backbone: string;

@@ -123,9 +123,14 @@ test('train/eval: bad input is a MetaLearnError naming the field, and nothing is
     await assert.rejects(runEval({ ...evalArgs, results: dir }), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.startsWith(`eval: --results ${dir}: cannot write: EISDIR`));
     await assert.rejects(runEval({ ...evalArgs, episodes: 0 }), (e) => MetaLearnError.is(e, 'invalidArgument') && /eval: --episodes must be an integer >= 1, got 0/.test(e.message));
     // The 20 one-shot runs are fixed: flags that shape other test episodes are refused, not ignored.
-    await assert.rejects(runEval({ ...evalArgs, oneShotRuns: true }), (e) => MetaLearnError.is(e, 'invalidArgument') && /^eval: --one-shot-runs evaluates the 20 fixed 20-way 1-shot runs; --episodes does not apply \(drop it\)$/.test(e.message));
-    const { episodes: _, ...noEpisodes } = evalArgs;
-    await assert.rejects(runEval({ ...noEpisodes, oneShotRuns: true, ways: 5, queryShots: 2 }), (e) => MetaLearnError.is(e, 'invalidArgument') && /; --ways, --query-shots do not apply \(drop them\)$/.test(e.message));
+    await assert.rejects(runEval({ ...evalArgs, oneShotRuns: true }), (e) => MetaLearnError.is(e, 'invalidArgument') && /^eval: --one-shot-runs evaluates the 20 fixed 20-way 1-shot runs; --episodes, --eval-seed do not apply \(drop them\)$/.test(e.message));
+    const { episodes: _, evalSeed: __, ...noEpisodes } = evalArgs;
+    await assert.rejects(runEval({ ...noEpisodes, oneShotRuns: true, queryShots: 2 }), (e) => MetaLearnError.is(e, 'invalidArgument') && /; --query-shots does not apply \(drop it\)$/.test(e.message));
+    // Options flags must be JSON objects.
+    for (const bad of [5, null, [1]]) {
+      await assert.rejects(runEval({ ...evalArgs, learnerOptions: bad as never }), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message === `eval: --learner-options must be a JSON object, got ${JSON.stringify(bad)}`);
+      await assert.rejects(runEval({ ...evalArgs, solverOptions: bad as never }), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.startsWith('eval: --solver-options must be a JSON object'));
+    }
     await assert.rejects(runTrain({ config: base, out: join(dir, 'torn.json'), resume: false, quiet: true, backend: 'cpu' }), (e) => MetaLearnError.is(e, 'invalidArgument') && /^train: --out .*torn\.json: cannot write: EEXIST/.test(e.message));
   });
 });
@@ -142,6 +147,9 @@ test("eval: an outer rule's own evalInnerSteps (Reptile's learner options) is th
     assert.equal(k1.innerStepsTest, 1, '--inner-steps wins');
     assert.notEqual(k1.mean, byDefault.mean, '1 and 7 steps give different MSEs');
     // --learner-options sets outer-rule options on top of the run's, and is recorded.
+    assert.equal(byDefault.normMode, 'with-support', "Reptile's default protocol: each query example with the support set");
+    const transductive = await runEval({ ...common, learnerOptions: { transductive: true } });
+    assert.equal(transductive.normMode, 'transductive');
     const faster = await runEval({ ...common, learnerOptions: { innerLr: 0.05 } });
     assert.notEqual(faster.mean, byDefault.mean, 'another inner learning rate, another MSE');
     assert.deepEqual([faster.learnerOptions?.['innerLr'], faster.learnerOptions?.['evalInnerSteps'], faster.learnerOptions?.['outerLr']], [0.05, 7, 0.1]);

@@ -95,6 +95,13 @@ export interface ParamSnapshot {
  */
 export interface Learner {
   readonly name: string;
+  /**
+   * How the outer rule predicts a batch of query examples, when it fixes that itself:
+   * `'with-support'` — each example in one batch with the support set, so that no query example
+   * influences another's prediction (Reptile's non-transductive protocol, Nichol et al. 2018).
+   * Undefined: the batch as given (batch norm sees the whole batch: transductive).
+   */
+  readonly queryProtocol?: 'with-support';
   /** The current meta-parameters (model and solver), read-only views. */
   readonly params: Params;
   /**

@@ -184,6 +184,7 @@ export function createReptileLearner(options: CreateReptileLearnerOptions): Lear
 
   const learner: Learner = {
     name: REPTILE_LEARNER,
+    ...(o.transductive ? {} : { queryProtocol: 'with-support' as const }),
     get params(): Params {
       alive('params');
       return Object.freeze(thetaView());

@@ -24,23 +24,33 @@ import { transplantState } from '../transplant.js';
  *   MAML's reference code does; Finn et al. 2017, and Nichol et al. 2018 on its effect).
  * - `per-example`: each query example is predicted alone, so no query example influences
  *   another's prediction (non-transductive).
+ * An outer rule whose `Learner.queryProtocol` is `'with-support'` (Reptile's default,
+ * `transductive: false`) predicts each query example in one batch with the support set whatever the
+ * mode: the record's `normMode` is then `'with-support'`.
  */
 export type NormMode = 'transductive' | 'per-example';
+
+/** The summary's words for each `normMode`. */
+const QUERY_PROTOCOL: Readonly<Record<NormMode | 'with-support', string>> = {
+  transductive: 'query as one batch',
+  'per-example': 'query one example at a time',
+  'with-support': 'each query example batched with the support set',
+};
 
 /** Options of {@link runEval}. */
 export interface EvalOptions {
   readonly run: string;
   /** Test episodes (default 600); not with `oneShotRuns` (there are always the 20 runs). */
   readonly episodes?: number;
-  /** Seed of the test episodes (the same for every learner compared). */
-  readonly evalSeed: number;
+  /** Seed of the test episodes (the same for every learner compared); default 1; not with `oneShotRuns`. */
+  readonly evalSeed?: number;
   /** Inner steps at test time (gradient solvers); default the run's `evalInnerSteps`. */
   readonly innerSteps?: number;
   readonly split?: string;
   readonly norm: NormMode;
   /**
-   * Evaluate on the 20 Omniglot one-shot runs (20-way 1-shot, fixed): `episodes`, `split`, `ways`,
-   * `shots` and `queryShots` do not apply and are refused.
+   * Evaluate on the 20 Omniglot one-shot runs (20-way 1-shot, fixed): `episodes`, `evalSeed`,
+   * `split`, `ways`, `shots` and `queryShots` do not apply and are refused.
    */
   readonly oneShotRuns: boolean;
   readonly dataDir?: string;
@@ -109,8 +119,14 @@ function scoreEpisode(learner: Learner, e: Episode, norm: NormMode): { loss: num
 export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const info = await initEngine(o.backend ? { backend: o.backend } : {});
   if (o.episodes !== undefined && !(Number.isInteger(o.episodes) && o.episodes >= 1)) throw new MetaLearnError('invalidArgument', `eval: --episodes must be an integer >= 1, got ${String(o.episodes)}`);
+  for (const [flag, value] of [['--solver-options', o.solverOptions], ['--learner-options', o.learnerOptions]] as const) {
+    if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw new MetaLearnError('invalidArgument', `eval: ${flag} must be a JSON object, got ${JSON.stringify(value)}`);
+    }
+  }
+  const evalSeed = o.evalSeed ?? 1;
   if (o.oneShotRuns) {
-    const given = (['episodes', 'split', 'ways', 'shots', 'queryShots'] as const).filter((k) => o[k] !== undefined);
+    const given = (['episodes', 'evalSeed', 'split', 'ways', 'shots', 'queryShots'] as const).filter((k) => o[k] !== undefined);
     const flag = (k: string) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
     if (given.length > 0) throw new MetaLearnError('invalidArgument', `eval: --one-shot-runs evaluates the 20 fixed 20-way 1-shot runs; ${given.map(flag).join(', ')} ${given.length > 1 ? 'do not apply (drop them)' : 'does not apply (drop it)'}`);
   }
@@ -123,10 +139,10 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   if (o.oneShotRuns) {
     if (config.dataset !== 'omniglot') throw new MetaLearnError('invalidArgument', `eval: --one-shot-runs needs a run trained on omniglot, this one used '${config.dataset}'`);
     split = 'one-shot-runs';
-    source = await openSource(container, { ...config, ways: 20, shots: 1, queryShots: 1 }, split, o.evalSeed, o.dataDir);
+    source = await openSource(container, { ...config, ways: 20, shots: 1, queryShots: 1 }, split, evalSeed, o.dataDir);
   } else {
     split = o.split ?? DEFAULT_SPLITS[config.dataset]?.test ?? 'test';
-    source = await openSource(container, config, split, o.evalSeed, o.dataDir);
+    source = await openSource(container, config, split, evalSeed, o.dataDir);
   }
   const episodes = source.size ?? o.episodes ?? 600;
   const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
@@ -146,6 +162,8 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const composition = usesSteps ? { ...evaluated, solverOptions: { ...evaluated.solverOptions, evalInnerSteps: innerStepsTest } }
     : learnerSteps ? { ...evaluated, learnerOptions: { ...evaluated.learnerOptions, evalInnerSteps: innerStepsTest } } : evaluated;
   const learner = createComposedLearner(container, composition, task, config.seed);
+  // The protocol actually used: an outer rule may batch each query example with the support set itself.
+  const normMode = learner.queryProtocol ?? o.norm;
   // Other ways: the backbone, and the same solver's meta-parameters where their shapes allow (a
   // new head). Another solver: the model only, the new solver's parameters fresh.
   learner.load(swapped ? transplantState(learner.state(), ckpt.state, reshaped ? ['params/backbone/'] : undefined, reshaped && !otherSolver ? ['params/solver/'] : []) : ckpt.state);
@@ -187,8 +205,8 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     wallSeconds: ckpt.wallSeconds,
     evalSeconds: (performance.now() - t0) / 1000,
     seed: config.seed,
-    evalSeed: o.evalSeed,
-    normMode: o.norm,
+    evalSeed,
+    normMode,
     backend: info.backend,
     backbone: ckpt.composition.backbone,
     solver: composition.solver,
@@ -207,7 +225,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const pct = (x: number) => (metric === 'mse' ? x.toFixed(4) : (100 * x).toFixed(2) + '%');
   console.log(
     `${source.name} ${source.ways}-way ${source.shots}-shot, ${record.learner}${record.trainSolver !== undefined ? ` (evaluated with solver ${record.solver})` : ''}: ${metric} ${pct(mean)} ± ${pct(ci95)} ` +
-      `(95% CI, ${episodes} episodes, eval seed ${o.evalSeed}, ${record.innerStepsTest} inner steps, query ${o.norm === 'transductive' ? 'as one batch' : 'one example at a time'})`,
+      `(95% CI, ${episodes} episodes, eval seed ${evalSeed}, ${record.innerStepsTest} inner steps, ${QUERY_PROTOCOL[normMode]})`,
   );
   if (o.results) appendJsonLine(o.results, record, 'eval: --results');
   return record;

@@ -211,3 +211,20 @@ test('train --resume: a changed setting is an error naming it; --meta-steps, whe
     assert.deepEqual([loadCheckpoint(run).config.checkpointEvery, loadCheckpoint(run).config.logEvery], [base.checkpointEvery, base.logEvery], "cadences not given keep the run's values, not the defaults (500, 50)");
   });
 });
+
+test("train --resume with a larger --meta-steps lays Reptile's annealed epsilon out over the new budget (it stayed at its final 0: the extra steps changed nothing)", async () => {
+  await inTempDir('metalearn-resume-schedule-', async (dir) => {
+    const run = join(dir, 'run');
+    const config = { dataset: 'sinusoid', learner: 'reptile', metaSteps: 5, metaBatch: 2, checkpointEvery: 5, logEvery: 5, seed: 2, workers: 1 };
+    await runTrain({ config, out: run, resume: false, quiet: true, backend: 'cpu' });
+    const before = loadCheckpoint(run);
+    assert.equal(before.composition.learnerOptions['totalSteps'], 5);
+    const r = await runTrain({ config: { ...config, metaSteps: 15 }, out: run, resume: true, quiet: true, backend: 'cpu' });
+    assert.deepEqual([r.steps, r.stepsThisSession], [15, 10]);
+    const after = loadCheckpoint(run);
+    assert.equal(after.composition.learnerOptions['totalSteps'], 15, 'the schedule spans the new budget');
+    const moved = Object.keys(before.state.tensors).some((n) => before.state.tensors[n]!.values.some((v, i) => v !== after.state.tensors[n]!.values[i]));
+    assert.ok(moved, 'the ten new meta-steps moved theta');
+  });
+});
+

@@ -9,7 +9,7 @@ import { MetaLearnError, disposeEpisode, initEngine, type BackendName, type Lear
 import { makeDirectory, stableStringify } from '@metalearn/datasets';
 import { createHostContainer } from '../container.js';
 import { resolveRunConfig, type RunConfig } from '../run-config.js';
-import { createComposedLearner, resolveComposition } from '../compose.js';
+import { createComposedLearner, resolveComposition, type Composition } from '../compose.js';
 import { openSource, DEFAULT_SPLITS } from '../sources.js';
 import { loadCheckpoint, saveCheckpoint, checkpointPath } from '../checkpoint-file.js';
 import { appendJsonLine, writeFileAtomic, writingTo } from '../atomic-file.js';
@@ -111,7 +111,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
   const split = o.split ?? DEFAULT_SPLITS[config.dataset]?.train ?? 'train';
   const source = await openSource(container, config, split, config.seed, o.dataDir);
   const task = { kind: source.kind, ways: source.ways, inputShape: source.inputShape };
-  const composition = resumed?.composition ?? resolveComposition(config, task);
+  const composition = resumed ? rescheduled(resumed.composition, resumed.config.metaSteps, config.metaSteps, o.quiet === true) : resolveComposition(config, task);
   const learner: Learner = createComposedLearner(container, composition, task, config.seed);
   if (resumed) learner.load(resumed.state);
   writingTo('train: --out', o.out, () => makeDirectory(o.out));
@@ -193,4 +193,22 @@ function keepMetricsUpTo(path: string, maxStep: number): void {
     }
   });
   if (kept.length !== lines.length) writeFileAtomic(path, kept.map((l) => l + '\n').join(''));
+}
+
+/**
+ * On `--resume` with another budget: an outer-rate schedule laid out for the run's budget
+ * (`learnerOptions.totalSteps` equal to its `metaSteps`, as the presets and the cosine default set
+ * it: Reptile's annealed ε, a cosine outer rate) is laid out for the new one, as the reference
+ * code's `frac_done = step / meta_iters` would be; the rate jumps to the new schedule's value at
+ * the current step. Otherwise the steps past the old budget would run at the final rate (ε = 0 for
+ * Reptile: no update at all). A `totalSteps` the user chose (another value) is kept. MAML++'s
+ * annealing lengths (10% of the first budget) are kept.
+ * @param c - the run's composition; @param was - its budget; @param now - the new budget.
+ * @param quiet - no note on stderr.
+ * @returns the composition to resume with (the same object when nothing changes).
+ */
+function rescheduled(c: Composition, was: number, now: number, quiet: boolean): Composition {
+  if (now === was || c.learnerOptions['totalSteps'] !== was) return c;
+  if (!quiet) console.error(`metalearn: train --resume: the outer-rate schedule (learnerOptions.totalSteps) now spans ${now} meta-steps instead of ${was}`);
+  return { ...c, learnerOptions: { ...c.learnerOptions, totalSteps: now } };
 }

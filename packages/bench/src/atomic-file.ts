@@ -3,7 +3,7 @@
  * the target (rename is atomic on POSIX file systems), so a crash leaves either the old file or
  * the new one, never a torn one.
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, appendFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, renameSync, statSync, writeSync, appendFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { MetaLearnError } from '@metalearn/core';
 import { makeDirectory } from '@metalearn/datasets';
@@ -56,5 +56,25 @@ export function appendJsonLine(path: string, record: unknown, what = 'appendJson
   writingTo(what, path, () => {
     makeDirectory(dirname(path));
     appendFileSync(path, JSON.stringify(record) + '\n', 'utf8');
+  });
+}
+
+/**
+ * Checks, before long work, that a JSON Lines file can be appended to, without writing it: an
+ * existing file must be writable, an absent one's folder (created if missing) writable.
+ * @param path - the file; @param what - who asks, for messages (e.g. `'eval: --results'`).
+ * @throws MetaLearnError `invalidArgument` when it cannot be written (see {@link writingTo}), e.g.
+ *   an empty path (ENOENT), a folder (EISDIR), a read-only place (EACCES).
+ */
+export function checkAppendable(path: string, what: string): void {
+  writingTo(what, path, () => {
+    if (path === '') throw Object.assign(new Error("ENOENT: no such file or directory, open ''"), { code: 'ENOENT' });
+    if (existsSync(path)) {
+      if (statSync(path).isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR' });
+      accessSync(path, constants.W_OK);
+    } else {
+      makeDirectory(dirname(path));
+      accessSync(dirname(path), constants.W_OK);
+    }
   });
 }

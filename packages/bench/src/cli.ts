@@ -137,8 +137,9 @@ train
         norm: 'transductive',
         oneShotRuns: false,
         command: commandLine(),
-        ...(opts['results'] ? { results: opts['results'] as string } : {}),
+        ...(opts['results'] !== undefined ? { results: opts['results'] as string } : {}),
         ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),
+        ...(opts['backend'] ? { backend: opts['backend'] as 'wasm' } : {}),
       });
     }
   });
@@ -177,10 +178,10 @@ program
       ...(opts['shots'] !== undefined ? { shots: opts['shots'] as number } : {}),
       ...(opts['queryShots'] !== undefined ? { queryShots: opts['queryShots'] as number } : {}),
       ...(Array.isArray(opts['plugin']) ? { plugins: opts['plugin'] as string[] } : {}),
-      ...(opts['solverOptions'] ? { solverOptions: opts['solverOptions'] as Record<string, unknown> } : {}),
-      ...(opts['learnerOptions'] ? { learnerOptions: opts['learnerOptions'] as Record<string, unknown> } : {}),
+      ...(opts['solverOptions'] !== undefined ? { solverOptions: opts['solverOptions'] as Record<string, unknown> } : {}),
+      ...(opts['learnerOptions'] !== undefined ? { learnerOptions: opts['learnerOptions'] as Record<string, unknown> } : {}),
       ...(opts['split'] ? { split: opts['split'] as string } : {}),
-      ...(opts['results'] ? { results: opts['results'] as string } : {}),
+      ...(opts['results'] !== undefined ? { results: opts['results'] as string } : {}),
       ...(opts['dataDir'] ? { dataDir: opts['dataDir'] as string } : {}),
       ...(opts['backend'] ? { backend: opts['backend'] as 'wasm' } : {}),
     });

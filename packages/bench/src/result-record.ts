@@ -25,8 +25,8 @@ export interface ResultRecord {
   readonly evalSeconds: number;
   /** Seed of the meta-training run (initialisation and meta-batches). */
   readonly seed: number;
-  /** Seed of the test episodes. */
-  readonly evalSeed: number;
+  /** Seed of the test episodes; absent for the 20 one-shot runs (fixed, no seed). */
+  readonly evalSeed?: number;
   /**
    * How the query set was predicted: `'transductive'` (one batch), `'per-example'`, or
    * `'with-support'` (each example batched with the support set: `Learner.queryProtocol`, e.g.

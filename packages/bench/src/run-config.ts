@@ -35,7 +35,8 @@ export const runConfigSchema = z
     seed: z.number().int().min(0).default(0),
     checkpointEvery: int1.default(500),
     logEvery: int1.default(50),
-    evalEpisodes: int1.default(600),
+    // A 95% interval needs at least two episodes.
+    evalEpisodes: z.number().int().min(2).default(600),
     maxMinutes: z.number().positive().finite().optional(),
     workers: int1.optional(),
     plugins: z.array(z.string().min(1)).optional(),

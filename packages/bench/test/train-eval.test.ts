@@ -121,7 +121,9 @@ test('train/eval: bad input is a MetaLearnError naming the field, and nothing is
     await runTrain({ config: { ...base, metaSteps: 2 }, out: good, resume: false, quiet: true, backend: 'cpu' });
     const evalArgs = { run: good, episodes: 3, evalSeed: 1, norm: 'transductive' as const, oneShotRuns: false, command: 't', quiet: true, backend: 'cpu' as const };
     await assert.rejects(runEval({ ...evalArgs, results: dir }), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.startsWith(`eval: --results ${dir}: cannot write: EISDIR`));
-    await assert.rejects(runEval({ ...evalArgs, episodes: 0 }), (e) => MetaLearnError.is(e, 'invalidArgument') && /eval: --episodes must be an integer >= 1, got 0/.test(e.message));
+    await assert.rejects(runEval({ ...evalArgs, episodes: 1 }), (e) => MetaLearnError.is(e, 'invalidArgument') && /eval: --episodes must be an integer >= 2 \(a 95% interval needs two\), got 1/.test(e.message));
+    // A results file that cannot be written is refused before any episode runs.
+    await assert.rejects(runEval({ ...evalArgs, results: '' }), (e) => MetaLearnError.is(e, 'invalidArgument') && e.message.startsWith('eval: --results : cannot write: ENOENT'));
     // The 20 one-shot runs are fixed: flags that shape other test episodes are refused, not ignored.
     await assert.rejects(runEval({ ...evalArgs, oneShotRuns: true }), (e) => MetaLearnError.is(e, 'invalidArgument') && /^eval: --one-shot-runs evaluates the 20 fixed 20-way 1-shot runs; --episodes, --eval-seed do not apply \(drop them\)$/.test(e.message));
     const { episodes: _, evalSeed: __, ...noEpisodes } = evalArgs;
@@ -148,6 +150,9 @@ test("eval: an outer rule's own evalInnerSteps (Reptile's learner options) is th
     assert.notEqual(k1.mean, byDefault.mean, '1 and 7 steps give different MSEs');
     // --learner-options sets outer-rule options on top of the run's, and is recorded.
     assert.equal(byDefault.normMode, 'with-support', "Reptile's default protocol: each query example with the support set");
+    // Reptile runs its own inner loop: solver options do not change its steps, and are not reported as if they did.
+    const solverSteps = await runEval({ ...common, solverOptions: { evalInnerSteps: 3 } });
+    assert.deepEqual([solverSteps.innerStepsTest, solverSteps.mean], [7, byDefault.mean]);
     const transductive = await runEval({ ...common, learnerOptions: { transductive: true } });
     assert.equal(transductive.normMode, 'transductive');
     const faster = await runEval({ ...common, learnerOptions: { innerLr: 0.05 } });
@@ -225,6 +230,20 @@ test("train --resume with a larger --meta-steps lays Reptile's annealed epsilon 
     assert.equal(after.composition.learnerOptions['totalSteps'], 15, 'the schedule spans the new budget');
     const moved = Object.keys(before.state.tensors).some((n) => before.state.tensors[n]!.values.some((v, i) => v !== after.state.tensors[n]!.values[i]));
     assert.ok(moved, 'the ten new meta-steps moved theta');
+  });
+});
+
+test('eval --solver: a solver that takes steps gets --inner-steps (and reports them); a closed-form solver refuses --inner-steps', async () => {
+  await inTempDir('metalearn-eval-steps-', async (dir) => {
+    const run = join(dir, 'run');
+    await runTrain({ config: { ...base, metaSteps: 2 }, out: run, resume: false, quiet: true, backend: 'cpu' });
+    const common = { run, episodes: 4, norm: 'transductive' as const, oneShotRuns: false, command: 'test', quiet: true, backend: 'cpu' as const, solver: 'implicit' };
+    const one = await runEval({ ...common, innerSteps: 1 });
+    const many = await runEval({ ...common, innerSteps: 30 });
+    assert.deepEqual([one.innerStepsTest, many.innerStepsTest], [1, 30]);
+    assert.notEqual(one.mean, many.mean, '1 and 30 implicit inner steps give different MSEs');
+    await assert.rejects(runEval({ ...common, solver: 'ridge', innerSteps: 3 }), (e) => MetaLearnError.is(e, 'invalidArgument') && /^eval: --inner-steps does not apply: solver 'ridge' takes no inner steps/.test((e as Error).message));
+    assert.equal((await runEval({ ...common, solver: 'ridge' })).innerStepsTest, 0);
   });
 });
 

@@ -5,14 +5,14 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeEpisode, initEngine, MetaLearnError, type BackendName, type Episode, type EpisodeSource, type Learner } from '@metalearn/core';
+import { disposeEpisode, initEngine, MetaLearnError, resolvePlugin, type BackendName, type Episode, type EpisodeSource, type Learner } from '@metalearn/core';
 import { createHostContainer } from '../container.js';
 import { createComposedLearner } from '../compose.js';
 import { openSource, DEFAULT_SPLITS } from '../sources.js';
 import { loadCheckpoint } from '../checkpoint-file.js';
 import { meanCi95 } from '../stats.js';
 import { loadPluginModules } from '../plugin-modules.js';
-import { appendJsonLine } from '../atomic-file.js';
+import { appendJsonLine, checkAppendable } from '../atomic-file.js';
 import { currentCommit } from '../git-commit.js';
 import { startProgress } from '../progress.js';
 import type { ResultRecord } from '../result-record.js';
@@ -118,13 +118,15 @@ function scoreEpisode(learner: Learner, e: Episode, norm: NormMode): { loss: num
  */
 export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const info = await initEngine(o.backend ? { backend: o.backend } : {});
-  if (o.episodes !== undefined && !(Number.isInteger(o.episodes) && o.episodes >= 1)) throw new MetaLearnError('invalidArgument', `eval: --episodes must be an integer >= 1, got ${String(o.episodes)}`);
+  if (o.episodes !== undefined && !(Number.isInteger(o.episodes) && o.episodes >= 2)) throw new MetaLearnError('invalidArgument', `eval: --episodes must be an integer >= 2 (a 95% interval needs two), got ${String(o.episodes)}`);
   for (const [flag, value] of [['--solver-options', o.solverOptions], ['--learner-options', o.learnerOptions]] as const) {
     if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw new MetaLearnError('invalidArgument', `eval: ${flag} must be a JSON object, got ${JSON.stringify(value)}`);
     }
   }
   const evalSeed = o.evalSeed ?? 1;
+  // A results file that cannot be written fails now, not after every episode has run.
+  if (o.results !== undefined) checkAppendable(o.results, 'eval: --results');
   if (o.oneShotRuns) {
     const given = (['episodes', 'evalSeed', 'split', 'ways', 'shots', 'queryShots'] as const).filter((k) => o[k] !== undefined);
     const flag = (k: string) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
@@ -153,11 +155,17 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const withLearnerOptions = o.learnerOptions !== undefined ? { ...ckpt.composition, learnerOptions: { ...ckpt.composition.learnerOptions, ...o.learnerOptions } } : ckpt.composition;
   const evaluated = otherSolver ? { ...withLearnerOptions, solver: o.solver!, solverOptions: o.solverOptions ?? {} }
     : o.solverOptions !== undefined ? { ...withLearnerOptions, solverOptions: { ...ckpt.composition.solverOptions, ...o.solverOptions } } : withLearnerOptions;
-  const usesSteps = 'evalInnerSteps' in evaluated.solverOptions || 'innerSteps' in evaluated.solverOptions;
-  const learnerSteps = !usesSteps && 'evalInnerSteps' in evaluated.learnerOptions; // an outer rule with its own inner loop (Reptile)
+  // Who runs the test-time inner steps: an outer rule with its own inner loop (Reptile: its
+  // learnerOptions.evalInnerSteps; its solver is unused), else a solver that takes steps (its
+  // options name them, or, for another solver, it accepts evalInnerSteps), else nobody (closed form).
+  const learnerSteps = 'evalInnerSteps' in evaluated.learnerOptions;
+  const usesSteps = !learnerSteps && ('evalInnerSteps' in evaluated.solverOptions || 'innerSteps' in evaluated.solverOptions
+    || (otherSolver && solverTakesSteps(container, evaluated.solver, evaluated.solverOptions)));
+  if (o.innerSteps !== undefined && !learnerSteps && !usesSteps) {
+    throw new MetaLearnError('invalidArgument', `eval: --inner-steps does not apply: solver '${evaluated.solver}' takes no inner steps (a closed-form solver)`);
+  }
   const innerStepsTest = o.innerSteps
-    ?? (evaluated.solverOptions['evalInnerSteps'] as number | undefined)
-    ?? (learnerSteps ? (evaluated.learnerOptions['evalInnerSteps'] as number | undefined) : undefined)
+    ?? ((learnerSteps ? evaluated.learnerOptions['evalInnerSteps'] : usesSteps ? evaluated.solverOptions['evalInnerSteps'] : undefined) as number | undefined)
     ?? config.evalInnerSteps;
   const composition = usesSteps ? { ...evaluated, solverOptions: { ...evaluated.solverOptions, evalInnerSteps: innerStepsTest } }
     : learnerSteps ? { ...evaluated, learnerOptions: { ...evaluated.learnerOptions, evalInnerSteps: innerStepsTest } } : evaluated;
@@ -205,7 +213,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
     wallSeconds: ckpt.wallSeconds,
     evalSeconds: (performance.now() - t0) / 1000,
     seed: config.seed,
-    evalSeed,
+    ...(o.oneShotRuns ? {} : { evalSeed }),
     normMode,
     backend: info.backend,
     backbone: ckpt.composition.backbone,
@@ -225,7 +233,7 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
   const pct = (x: number) => (metric === 'mse' ? x.toFixed(4) : (100 * x).toFixed(2) + '%');
   console.log(
     `${source.name} ${source.ways}-way ${source.shots}-shot, ${record.learner}${record.trainSolver !== undefined ? ` (evaluated with solver ${record.solver})` : ''}: ${metric} ${pct(mean)} ± ${pct(ci95)} ` +
-      `(95% CI, ${episodes} episodes, eval seed ${evalSeed}, ${record.innerStepsTest} inner steps, ${QUERY_PROTOCOL[normMode]})`,
+      `(95% CI, ${episodes} episodes${o.oneShotRuns ? '' : `, eval seed ${evalSeed}`}, ${record.innerStepsTest} inner steps, ${QUERY_PROTOCOL[normMode]})`,
   );
   if (o.results) appendJsonLine(o.results, record, 'eval: --results');
   return record;
@@ -235,3 +243,15 @@ export async function runEval(o: EvalOptions): Promise<ResultRecord> {
 export function runResultsPath(run: string): string {
   return join(run, 'results.jsonl');
 }
+
+/** Whether the registered inner solver `name` takes an `evalInnerSteps` option (probed by creating it with one). */
+function solverTakesSteps(container: ReturnType<typeof createHostContainer>, name: string, options: Readonly<Record<string, unknown>>): boolean {
+  try {
+    resolvePlugin(container, 'innerSolver', name).create({ ...options, evalInnerSteps: 1 });
+    return true;
+  } catch (e) {
+    if (MetaLearnError.is(e, 'invalidArgument')) return false;
+    throw e;
+  }
+}
+

@@ -4,7 +4,7 @@
  * run exits 1.
  */
 import { availableParallelism } from 'node:os';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { MetaLearnError } from '@metalearn/core';
 import { runDoctor } from './commands/doctor.js';
 import { runTrain } from './commands/train.js';
@@ -15,7 +15,9 @@ import { DEFAULT_SPLITS } from './sources.js';
 import { integerFlag, jsonFlag, numberFlag } from './flag-values.js';
 
 const program = new Command();
-program.name('metalearn').description('Interchangeable optimization-based meta-learners on TensorFlow.js').showHelpAfterError();
+// exitOverride (inherited by the commands defined below): commander's own parse errors (a missing
+// value, a value outside --norm's choices) reach the catch at the end, which exits 2 as for any bad input.
+program.name('metalearn').description('Interchangeable optimization-based meta-learners on TensorFlow.js').showHelpAfterError().exitOverride();
 
 const backendOption = () => new Option('--backend <name>', 'force a backend (else METALEARN_BACKEND, else tensorflow > wasm > cpu)').choices(['tensorflow', 'wasm', 'cpu']);
 
@@ -234,7 +236,10 @@ function commandLine(): string {
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (MetaLearnError.is(e)) {
+  if (e instanceof CommanderError) {
+    // commander has printed its message (and the help); --help and --version are not errors.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else if (MetaLearnError.is(e)) {
     console.error(`metalearn: ${e.message}`);
     process.exitCode = e.kind === 'invalidArgument' || e.kind === 'unknownPlugin' ? 2 : 1;
   } else {

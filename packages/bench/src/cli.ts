@@ -228,6 +228,12 @@ program
     });
   });
 
+/** `config.innerLr` in a run-configuration error also named by its flag: `--inner-lr (config.innerLr)`. */
+function withFlagNames(message: string): string {
+  const flags = new Map(TRAIN_FIELDS.map(([flag, key]) => [key, flag.split(' ')[0]!]));
+  return message.replace(/\bconfig\.([A-Za-z]+)/g, (m, key: string) => (flags.has(key) ? `${flags.get(key)!} (${m})` : m));
+}
+
 /** `metalearn <args>` as typed, for results records. */
 function commandLine(): string {
   return ['metalearn', ...process.argv.slice(2)].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -240,7 +246,7 @@ try {
     // commander has printed its message (and the help); --help and --version are not errors.
     process.exitCode = e.exitCode === 0 ? 0 : 2;
   } else if (MetaLearnError.is(e)) {
-    console.error(`metalearn: ${e.message}`);
+    console.error(`metalearn: ${withFlagNames(e.message)}`);
     process.exitCode = e.kind === 'invalidArgument' || e.kind === 'unknownPlugin' ? 2 : 1;
   } else {
     throw e;

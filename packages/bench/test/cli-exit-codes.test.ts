@@ -8,12 +8,14 @@ import { fileURLToPath } from 'node:url';
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), cli, ...args], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
 
-test('metalearn exits 2 on bad input, whether commander or our parsers reject it, and 0 for --help', () => {
+test('metalearn exits 2 on bad input, whether commander, our parsers or the run configuration reject it (naming the flag), and 0 for --help', () => {
   const cases: Array<[string[], number, RegExp]> = [
     [['eval', '--episodes'], 2, /error: option '--episodes <n>' argument missing/],
     [['eval', '--run', 'x', '--norm', 'PER-EXAMPLE'], 2, /error: option '--norm <mode>' argument 'PER-EXAMPLE' is invalid/],
     [['train', '--inner-lr', '0x10'], 2, /^metalearn: --inner-lr must be a finite decimal number, got '0x10'$/m],
     [['eval', '--help'], 0, /--learner-options <json>/],
+    // A run-configuration error names the flag beside the config field.
+    [['train', '--dataset', 'sinusoid', '--inner-lr', '-1'], 2, /^metalearn: resolveRunConfig: --inner-lr \(config\.innerLr\): Too small/m],
   ];
   for (const [args, code, pattern] of cases) {
     const r = run(...args);

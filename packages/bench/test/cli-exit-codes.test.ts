@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const run = (...args: string[]) => spawnSync(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), cli, ...args], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+const run = (...args: string[]) => spawnSync(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), cli, ...args], { encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL' });
 
 test('metalearn exits 2 on bad input, whether commander, our parsers or the run configuration reject it (naming the flag), and 0 for --help', () => {
   const cases: Array<[string[], number, RegExp]> = [
@@ -19,7 +19,7 @@ test('metalearn exits 2 on bad input, whether commander, our parsers or the run 
   ];
   for (const [args, code, pattern] of cases) {
     const r = run(...args);
-    assert.equal(r.signal, null, `${args.join(' ')}: killed after 60 s`);
+    assert.equal(r.signal, null, `${args.join(' ')}: killed after 180 s`);
     assert.equal(r.status, code, `${args.join(' ')}: exit code ${r.status}, expected ${code}; stderr: ${r.stderr}`);
     assert.match(r.stdout + r.stderr, pattern, args.join(' '));
   }

@@ -13,7 +13,11 @@ import { parseOptions } from '@metalearn/core';
  *   duplicated or zero (exactly an SVM on features augmented with `√ε` times a private one-hot
  *   coordinate per support example; see {@link regularisedGram}). Its effect relative to the SVM
  *   on `K` shrinks as feature norms grow.
- * - `scaleInit` (default 1): the logits' scale `γ` (initial value when learned).
+ * - `scaleInit` (default 1): the logits' scale `γ` (initial value when learned). The official code
+ *   meta-trains `γ` from 1 with SGD at 0.1; under Adam at 1e-3 (the CLI's outer rule) `γ` moves about
+ *   1e-3 per step and the softmax stays nearly flat for thousands of steps: use 10 there (Omniglot
+ *   20-way 1-shot, 95 minutes: 91.38% with 10, bench/results/README.md; the 20-minute 5-way run
+ *   with 1 gave 83.08% at 5-way).
  * - `learnScale` (default true): meta-learn `γ` (`solverParams.scale`), as the paper does.
  */
 export interface SvmSolverOptions {

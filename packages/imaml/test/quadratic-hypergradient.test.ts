@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Matrix, inverse } from 'ml-matrix';
-import { applyModel, createLearner, createLinearHead, disposeEpisode, disposeParams, initModel, taskLoss, withoutTape } from '@metalearn/core';
+import { applyModel, createLearner, createLinearHead, disposeEpisode, disposeParams, initModel, taskLoss, withoutTape, type Episode, type InnerSolver } from '@metalearn/core';
 import { joinMetaParams, metaValueAndGrads, solverMetaLoss } from '@metalearn/core/testing';
 import { createImplicitSolver, proximalOptimality, lossAndGradient } from '@metalearn/imaml';
 import { flatValues, identityBackbone, linearEpisode, linearTaskData, onEveryBackend, relErr, type LinearTaskData } from './helpers.js';
@@ -60,6 +60,24 @@ function reference(data: LinearTaskData, theta: number[], damping = { mu: 0, del
   return { phi: unstack(phi), grad: unstack(grad), loss };
 }
 
+/** The quadratic problem's model: identity backbone, linear head initialised from `seed` (dispose `theta`). */
+function quadraticModel(seed: number) {
+  const backbone = identityBackbone(D);
+  const head = createLinearHead({ init: 'normal', std: 0.5 });
+  const task = { kind: 'regression' as const, ways: M };
+  const theta = initModel(backbone, head, seed, M);
+  return { backbone, head, task, theta, meta: joinMetaParams(theta, {}) };
+}
+
+/** The solver's meta-gradient on one episode (per-task `adapt` path): its names (sorted) and flat values. */
+function solverMetaGradient(solver: InnerSolver, model: ReturnType<typeof quadraticModel>, episode: Episode): { names: string[]; values: number[] } {
+  return tf.tidy(() => {
+    const { backbone, head, task, meta } = model;
+    const { grads } = metaValueAndGrads((m) => solverMetaLoss({ solver, backbone, head, task, support: episode.support, query: episode.query }, m), meta);
+    return { names: Object.keys(grads).sort(), values: flatValues(grads) };
+  });
+}
+
 test('a full backprop-learner step with the implicit solver equals the analytic iMAML hypergradient of a quadratic inner problem (cpu, wasm)', async (t) => {
   const data = linearTaskData(11, 8, 6, D, M);
   await onEveryBackend((backend) => {
@@ -99,19 +117,15 @@ test('a full backprop-learner step with the implicit solver equals the analytic 
 test('the implicit meta-gradient error falls with every CG step and vanishes at the number of distinct eigenvalues (cpu, wasm)', async (t) => {
   const data = linearTaskData(12, 8, 6, D, M);
   await onEveryBackend((backend) => {
-    const backbone = identityBackbone(D);
-    const head = createLinearHead({ init: 'normal', std: 0.5 });
-    const task = { kind: 'regression' as const, ways: M };
-    const theta = initModel(backbone, head, 5, M);
-    const meta = joinMetaParams(theta, {});
+    const model = quadraticModel(5);
+    const { theta } = model;
     const episode = linearEpisode(data);
     const ref = reference(data, flatValues(theta));
-    const errors = [0, 1, 2, 3, 4].map((cgSteps) => tf.tidy(() => {
-      const solver = createImplicitSolver({ lambda: LAMBDA, ...INNER, cgSteps, cgTol: 0 });
-      const { grads } = metaValueAndGrads((m) => solverMetaLoss({ solver, backbone, head, task, support: episode.support, query: episode.query }, m), meta);
-      assert.deepEqual(Object.keys(grads).sort(), ['theta/head/bias', 'theta/head/weight']);
-      return relErr(flatValues(grads), ref.grad);
-    }));
+    const errors = [0, 1, 2, 3, 4].map((cgSteps) => {
+      const { names, values } = solverMetaGradient(createImplicitSolver({ lambda: LAMBDA, ...INNER, cgSteps, cgTol: 0 }), model, episode);
+      assert.deepEqual(names, ['theta/head/bias', 'theta/head/weight']);
+      return relErr(values, ref.grad);
+    });
     t.diagnostic(`${backend}: relative error after 0..4 CG steps: ${errors.map((e) => e.toExponential(2)).join(', ')}`);
     for (let k = 1; k < errors.length; k++) assert.ok(errors[k]! < 0.5 * errors[k - 1]!, `${backend}: CG step ${k} must at least halve the error: ${errors.join(', ')}`);
     assert.ok(errors[0]! > 1e-2, `${backend}: zero CG steps (first-order) is visibly wrong: ${errors[0]}`);
@@ -124,21 +138,15 @@ test('the implicit meta-gradient error falls with every CG step and vanishes at 
 test('damped (cgDamping μ, lambdaDamping δ): the meta-gradient solves ((1 + μ) I + A/(λ + δ)) g = ∇L_query, in the per-task and task-batched paths (cpu, wasm)', async (t) => {
   const data = [linearTaskData(13, 8, 6, D, M), linearTaskData(14, 8, 6, D, M)];
   await onEveryBackend((backend) => {
-    const backbone = identityBackbone(D);
-    const head = createLinearHead({ init: 'normal', std: 0.5 });
-    const task = { kind: 'regression' as const, ways: M };
-    const theta = initModel(backbone, head, 6, M);
-    const meta = joinMetaParams(theta, {});
+    const model = quadraticModel(6);
+    const { backbone, head, task, theta } = model;
     const episodes = data.map(linearEpisode);
     const start = tf.memory().numTensors;
     for (const damping of [{ mu: 1, delta: 10 }, { mu: 0.5, delta: 0 }, { mu: 0, delta: 3 }]) {
       const solver = createImplicitSolver({ lambda: LAMBDA, ...INNER, cgSteps: 8, cgTol: 0, cgDamping: damping.mu, lambdaDamping: damping.delta });
       const refs = data.map((d) => reference(d, flatValues(theta), damping));
       const undamped = reference(data[0]!, flatValues(theta));
-      const err = tf.tidy(() => {
-        const { grads } = metaValueAndGrads((m) => solverMetaLoss({ solver, backbone, head, task, support: episodes[0]!.support, query: episodes[0]!.query }, m), meta);
-        return relErr(flatValues(grads), refs[0]!.grad);
-      });
+      const err = relErr(solverMetaGradient(solver, model, episodes[0]!).values, refs[0]!.grad);
       assert.ok(err < 1e-4, `${backend} ${JSON.stringify(damping)}: per-task meta-gradient relative error ${err}`);
       assert.ok(relErr(refs[0]!.grad, undamped.grad) > 0.05, `${backend} ${JSON.stringify(damping)}: damping changes the closed form`);
       // The task-batched path (linear head + identity backbone have applyTasks): two tasks at once.
@@ -157,10 +165,7 @@ test('damped (cgDamping μ, lambdaDamping δ): the meta-gradient solves ((1 + μ
       t.diagnostic(`${backend} μ ${damping.mu}, δ ${damping.delta}: relative error per task ${err.toExponential(2)}, task-batched ${batchedErr.toExponential(2)}`);
     }
     // Without CG steps (H left out) the damped system gives ∇L_query / (1 + μ): half of the undamped one for μ = 1.
-    const firstOrder = (extra: object) => tf.tidy(() => {
-      const solver = createImplicitSolver({ lambda: LAMBDA, ...INNER, cgSteps: 0, ...extra });
-      return flatValues(metaValueAndGrads((m) => solverMetaLoss({ solver, backbone, head, task, support: episodes[0]!.support, query: episodes[0]!.query }, m), meta).grads);
-    });
+    const firstOrder = (extra: object) => solverMetaGradient(createImplicitSolver({ lambda: LAMBDA, ...INNER, cgSteps: 0, ...extra }), model, episodes[0]!).values;
     const plain = firstOrder({});
     const halved = firstOrder({ cgDamping: 1, lambdaDamping: 10 });
     assert.deepEqual(halved, plain.map((g) => g / 2), `${backend}: cgSteps 0 with μ = 1 halves the first-order meta-gradient`);

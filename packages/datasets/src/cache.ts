@@ -18,10 +18,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { makeDirectory } from './make-directory.js';
 import { join } from 'node:path';
 import { MetaLearnError } from '@metalearn/core';
 import { CACHE_DIR_ENV } from './data-dir.js';
+import { makeDirectory } from './make-directory.js';
 
 /** Version of the file format above; bumping it invalidates every cache file. */
 export const CACHE_FORMAT_VERSION = 1;

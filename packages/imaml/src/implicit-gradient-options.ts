@@ -27,7 +27,7 @@ export interface ImplicitGradientOptions {
    * The official code's `lam_damping` (10, the default of its `matrix_evaluator`).
    */
   readonly lambdaDamping?: number;
-  /** Conjugate-gradient iterations `>= 0` (0: `g = ∇_phi L_query`, the first-order approximation). */
+  /** Conjugate-gradient iterations `>= 0` (0: `g = ∇_phi L_query / (1 + μ)`, the first-order approximation). */
   readonly cgSteps: number;
   /** Relative residual tolerance of CG (see {@link conjugateGradient}); default 1e-6. */
   readonly cgTol?: number;

@@ -37,13 +37,14 @@ const CONTEXT: ApplyContext = { training: true };
  *
  * Meta-gradient (`metaTraining: true`): the fast weights are
  * {@link implicitFastWeights}`(theta, phi*)`, so the gradient of any query loss `L_query(phi*)`
- * with respect to `theta` is `(I + H/λ)⁻¹ ∇_phi L_query(phi*)`, `H = ∇²L_support(phi*)` (damped: `cgDamping`, `lambdaDamping`), solved by
- * `cgSteps` conjugate-gradient iterations on Hessian-vector products (`hvp`: exact or finite
- * difference). Undamped (`cgDamping` = `lambdaDamping` = 0, the defaults), it is the exact gradient
- * of `L_query(phi*(theta))` when `phi*` is the exact inner optimum and CG has converged (damped, it
- * is the official code's surrogate `((1 + μ) I + H/(λ + δ))⁻¹ ∇_phi L_query`); with a truncated inner loop it is the gradient of the ideal
- * meta-objective at an approximate solution (the paper's Theorem 1 bounds the error by the inner
- * and CG tolerances), not the derivative of the truncated loop. At evaluation
+ * with respect to `theta` is `(I + H/λ)⁻¹ ∇_phi L_query(phi*)`, `H = ∇²L_support(phi*)` (damped:
+ * `cgDamping`, `lambdaDamping`), solved by `cgSteps` conjugate-gradient iterations on
+ * Hessian-vector products (`hvp`: exact or finite difference). Undamped (`cgDamping` =
+ * `lambdaDamping` = 0, the defaults), it is the exact gradient of `L_query(phi*(theta))` when
+ * `phi*` is the exact inner optimum and CG has converged (damped, it is the official code's
+ * surrogate `((1 + μ) I + H/(λ + δ))⁻¹ ∇_phi L_query`); with a truncated inner loop it is the
+ * gradient of the ideal meta-objective at an approximate solution (the paper's Theorem 1 bounds
+ * the error by the inner and CG tolerances), not the derivative of the truncated loop. At evaluation
  * (`metaTraining: false`) the fast weights are `phi*` itself (`evalInnerSteps` steps), with no
  * gradient path.
  *

@@ -2,11 +2,11 @@
 // parsers reject) prints one message and exits 2; --help exits 0. Run as a child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runTsChild } from './child-process.js';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const run = (...args: string[]) => spawnSync(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), cli, ...args], { encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL' });
+const run = (...args: string[]) => runTsChild(cli, args, 180_000, 'SIGKILL');
 
 test('metalearn exits 2 on bad input, whether commander, our parsers or the run configuration reject it (naming the flag), and 0 for --help', () => {
   const cases: Array<[string[], number, RegExp]> = [

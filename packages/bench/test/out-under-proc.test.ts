@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runTsChild } from './child-process.js';
 
 test('train --out under /proc is an invalidArgument naming --out and ENOENT, within seconds', { skip: !existsSync('/proc/self') && 'no procfs on this system' }, () => {
   const fixture = fileURLToPath(new URL('./fixtures/train-out-proc.ts', import.meta.url));
-  const r = spawnSync(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), fixture], { encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL' });
+  const r = runTsChild(fixture, [], 180_000, 'SIGKILL');
   assert.equal(r.signal, null, `the child was killed by ${r.signal} after 180 s: train hung (stderr: ${r.stderr})`);
   assert.match(r.stdout, /^invalidArgument: train: --out \/proc\/metalearn-no-such\/run: cannot write: ENOENT: no such file or directory, mkdir '\/proc\/metalearn-no-such'/m);
 });

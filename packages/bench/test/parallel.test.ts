@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { runTsChild } from './child-process.js';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { MetaLearnError, disposeEpisode, initEngine, type BackendName, type Episode, type Learner, type MetaGradient } from '@metalearn/core';
@@ -144,7 +144,7 @@ test('an error in a worker is a MetaLearnError naming the task; the learner is u
 
 test('a process that ran parallel meta-steps and closed its stepper exits by itself (no leaked thread or handle)', () => {
   const fixture = fileURLToPath(new URL('./fixtures/parallel-exit.ts', import.meta.url));
-  const r = spawnSync(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), fixture], { encoding: 'utf8', timeout: 60_000 });
+  const r = runTsChild(fixture, [], 60_000);
   assert.equal(r.signal, null, `the child was killed by ${r.signal} after 60 s: it did not exit (stderr: ${r.stderr})`);
   assert.equal(r.status, 0, `exit code 0, got ${r.status}: ${r.stderr}`);
   assert.match(r.stdout, /step 1/);
